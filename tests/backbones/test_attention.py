@@ -1,0 +1,66 @@
+"""LinearAttention is an exact replacement for nn.MultiheadAttention."""
+
+import copy
+
+import open_clip
+import pytest
+import torch
+from torch import nn
+
+from zoo.backbones import Backbone, LinearAttention, convert_attention, get_spec
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_linear_attention_matches_multihead(batch_first):
+    mha = nn.MultiheadAttention(32, 4, batch_first=batch_first).eval()
+    lin = LinearAttention.from_multihead(mha).eval()
+    x = torch.randn(3, 7, 32) if batch_first else torch.randn(7, 3, 32)
+    causal = torch.full((7, 7), float("-inf")).triu(1)
+    for mask in (None, causal, causal.isinf()):
+        expected = mha(x, x, x, need_weights=False, attn_mask=mask)[0]
+        actual = lin(x, x, x, need_weights=False, attn_mask=mask)[0]
+        assert (expected - actual).abs().max() < 1e-6
+
+
+def test_linear_attention_weights_and_padding():
+    mha = nn.MultiheadAttention(16, 2, batch_first=True).eval()
+    lin = LinearAttention.from_multihead(mha).eval()
+    q, kv = torch.randn(2, 3, 16), torch.randn(2, 5, 16)
+    padding = torch.tensor([[False] * 5, [False, False, False, True, True]])
+    out_ref, w_ref = mha(q, kv, kv, key_padding_mask=padding, need_weights=True)
+    out, w = lin(q, kv, kv, key_padding_mask=padding, need_weights=True)
+    assert torch.allclose(out_ref, out, atol=1e-6)
+    assert torch.allclose(w_ref, w, atol=1e-6)
+    assert w[1, :, 3:].abs().max() == 0  # padded keys get no weight
+
+
+def test_convert_counts_and_parameter_count_unchanged():
+    model = nn.Sequential(nn.MultiheadAttention(8, 2), nn.Linear(8, 8), nn.MultiheadAttention(8, 1))
+    before = sum(p.numel() for p in model.parameters())
+    assert convert_attention(model) == 2
+    assert all(not isinstance(m, nn.MultiheadAttention) for m in model.modules())
+    assert sum(p.numel() for p in model.parameters()) == before
+    assert isinstance(model[0].q_proj, nn.Linear)
+
+
+def test_rejects_unequal_kv_dims():
+    with pytest.raises(ValueError, match="same dimension"):
+        LinearAttention.from_multihead(nn.MultiheadAttention(8, 2, kdim=4, vdim=4))
+
+
+@pytest.mark.parametrize("backbone_id", ["tiny", "vitb32", "vitb16"])
+def test_converted_backbone_matches_open_clip(backbone_id):
+    """Both towers of the converted model equal the unconverted open_clip model (fp32, < 1e-5)."""
+    spec = get_spec(backbone_id)
+    reference = open_clip.create_model(spec.open_clip_name, pretrained=None).eval()
+    backbone = Backbone(copy.deepcopy(reference), spec, None).eval()
+    assert backbone.num_converted_attention == (len(reference.visual.transformer.resblocks)
+                                                + len(reference.transformer.resblocks))
+    assert not any(isinstance(m, nn.MultiheadAttention) for m in backbone.modules())
+    images = torch.randn(2, 3, backbone.preprocess["size"], backbone.preprocess["size"])
+    texts = ["a red square moves to the left", "a small blue circle at the top"]
+    with torch.no_grad():
+        image_diff = (reference.encode_image(images) - backbone.encode_image(images)).abs().max()
+        text_diff = (reference.encode_text(backbone.tokenize(texts)) - backbone.encode_text(texts)).abs().max()
+    assert image_diff < 1e-5
+    assert text_diff < 1e-5

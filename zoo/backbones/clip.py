@@ -1,0 +1,294 @@
+"""``Backbone``: an open_clip CLIP with explicit-Linear attention, frames and text in, features out.
+
+The backbone is the one way zoo touches an image-language foundation model. It keeps open_clip's
+modules (so real checkpoints load unchanged), converts every ``nn.MultiheadAttention`` to
+:class:`~zoo.backbones.attention.LinearAttention`, and exposes the pieces paradigms need:
+
+- ``embed(frames)``: patch embedding + class token + positions + ``ln_pre`` -> ``[N, 1+L, C]``
+- ``blocks``: the vision transformer blocks (open_clip ``ResidualAttentionBlock``)
+- ``post(tokens)``: ``ln_post`` -> class feature ``[N, C]`` and patch tokens ``[N, L, C]``
+- ``project(x)``: the visual projection ``[..., C] -> [..., D]``
+- ``encode_frames(video)``: all of the above for ``[B, T, 3, H, W]`` video
+- ``encode_text`` / ``token_embeddings`` / ``encode_text_embeddings`` for the text tower.
+
+Notation: C = vision width, D = joint embedding dim, W = text width, L = patches per frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Optional, Sequence, Union
+
+import open_clip
+import torch
+from torch import nn
+
+from zoo.backbones.attention import convert_attention
+from zoo.backbones.specs import BackboneSpec, get_spec
+
+log = logging.getLogger(__name__)
+
+PretrainedArg = Union[bool, str, None]
+
+
+@dataclass
+class FrameFeatures:
+    """What the frozen image model sees in each frame of a video.
+
+    cls        [B, T, C]   class token after ``ln_post`` (pre-projection)
+    embeddings [B, T, D]   projected class token: per-frame embedding in the joint space
+    patches    [B, T, L, C] patch tokens after ``ln_post``
+    hidden     {layer: [B, T, 1+L, C]} outputs of the requested blocks (0-based), pre-``ln_post``
+    """
+
+    cls: torch.Tensor
+    embeddings: torch.Tensor
+    patches: torch.Tensor
+    hidden: dict[int, torch.Tensor] = field(default_factory=dict)
+
+
+def state_dict_sha256(module: nn.Module) -> str:
+    """A fingerprint of a module's weights, independent of the file they came from: sha256 over
+    every state-dict entry in key order (name, dtype, shape, then the raw bytes)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        tensor = tensor.detach().cpu().contiguous()
+        digest.update(name.encode())
+        digest.update(str(tensor.dtype).encode())
+        digest.update(str(tuple(tensor.shape)).encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def _resolve_pretrained(spec: BackboneSpec, pretrained: PretrainedArg) -> tuple[Optional[str], Optional[str]]:
+    """Map the user's ``pretrained`` argument to (the label a config records, what open_clip
+    takes: a tag, a weights file or ``hf-hub:...``). ``"zoo"`` names the weights zoo ships."""
+    if pretrained is False or pretrained is None:
+        return None, None
+    if pretrained is True:
+        pretrained = spec.default_pretrained
+    if pretrained == "zoo":
+        path = spec.local_weights
+        if path is None or not path.is_file():
+            raise FileNotFoundError(
+                f"the weights of backbone {spec.id!r} are not at {path}. They ship with the zoo "
+                f"repository (checkpoints/backbones/{spec.id}/); rebuild them with "
+                f"`zoo pretrain-backbone`, or point ZOO_CHECKPOINTS at a folder holding them.")
+        return "zoo", str(path)
+    return str(pretrained), str(pretrained)
+
+
+def _create_open_clip(spec: BackboneSpec, pretrained: Optional[str]) -> nn.Module:
+    model_name, tag = spec.open_clip_name, pretrained
+    if pretrained and pretrained.startswith(("hf-hub:", "local-dir:")):
+        model_name, tag = pretrained, None
+    # OpenAI weights were trained with QuickGELU; build that activation whenever the (default)
+    # tag says so, so that random-weight models have the architecture the weights expect.
+    tag_cfg = open_clip.get_pretrained_cfg(spec.open_clip_name, tag or spec.default_pretrained) or {}
+    quick_gelu = bool(tag_cfg.get("quick_gelu", False))
+    try:
+        return open_clip.create_model(model_name, pretrained=tag, force_quick_gelu=quick_gelu,
+                                      load_weights=tag is not None or model_name != spec.open_clip_name)
+    except Exception as error:  # open_clip raises bare RuntimeErrors from deep inside
+        offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+        hint = (" HF_HUB_OFFLINE=1 is set and the weights are not in the Hugging Face cache."
+                if offline else " Check the tag (open_clip.list_pretrained()), the path, or the network.")
+        raise RuntimeError(f"could not build backbone {spec.id!r} ({spec.open_clip_name}, "
+                           f"pretrained={pretrained!r}): {error}.{hint}") from error
+
+
+class Backbone(nn.Module):
+    """An open_clip CLIP whose attention layers are explicit Linear q/k/v/out projections."""
+
+    def __init__(self, clip: nn.Module, spec: BackboneSpec, pretrained: Optional[str],
+                 weights_sha256: Optional[str] = None):
+        super().__init__()
+        visual = clip.visual
+        for attr, expected in (("pool_type", "tok"), ("final_ln_after_pool", False), ("attn_pool", None)):
+            if getattr(visual, attr, expected) != expected:
+                raise ValueError(f"backbone {spec.id!r}: open_clip vision towers with "
+                                 f"{attr}={getattr(visual, attr)!r} are not supported (need {expected!r})")
+        if not getattr(visual.transformer, "batch_first", True):
+            raise ValueError(f"backbone {spec.id!r}: sequence-first open_clip towers are not supported")
+        self.clip = clip
+        self.spec = spec
+        self.pretrained = pretrained
+        self.weights_sha256 = weights_sha256
+        self.num_converted_attention = convert_attention(clip)
+        cfg = open_clip.get_model_preprocess_cfg(clip)
+        size = cfg["size"] if isinstance(cfg["size"], int) else cfg["size"][0]
+        self.preprocess = {
+            "mean": [float(x) for x in cfg["mean"]],
+            "std": [float(x) for x in cfg["std"]],
+            "size": int(size),
+            "interpolation": cfg.get("interpolation", "bicubic"),
+            "resize_mode": cfg.get("resize_mode", "shortest"),
+        }
+        self.tokenizer = open_clip.get_tokenizer(spec.open_clip_name,
+                                                 context_length=clip.context_length)
+
+    # ------------------------------------------------------------------ dimensions
+    @property
+    def visual(self) -> nn.Module:
+        return self.clip.visual
+
+    @property
+    def blocks(self) -> nn.ModuleList:
+        """The vision transformer's blocks, in order."""
+        return self.clip.visual.transformer.resblocks
+
+    @property
+    def text_blocks(self) -> nn.ModuleList:
+        return self.clip.transformer.resblocks
+
+    @property
+    def width(self) -> int:
+        """C: width of the vision transformer."""
+        return self.clip.visual.transformer.width
+
+    @property
+    def embed_dim(self) -> int:
+        """D: dimension of the joint image-text space."""
+        return self.clip.visual.output_dim
+
+    @property
+    def text_width(self) -> int:
+        return self.clip.transformer.width
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.blocks)
+
+    @property
+    def num_heads(self) -> int:
+        return self.blocks[0].attn.num_heads
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        return tuple(self.clip.visual.grid_size)
+
+    @property
+    def num_patches(self) -> int:
+        return self.grid[0] * self.grid[1]
+
+    @property
+    def context_length(self) -> int:
+        return self.clip.context_length
+
+    @property
+    def logit_scale(self) -> nn.Parameter:
+        return self.clip.logit_scale
+
+    def config(self) -> dict:
+        """What a checkpoint records about its backbone."""
+        return {"id": self.spec.id, "open_clip_name": self.spec.open_clip_name,
+                "pretrained": self.pretrained, "weights_sha256": self.weights_sha256}
+
+    # ------------------------------------------------------------------ vision tower
+    def embed(self, frames: torch.Tensor) -> torch.Tensor:
+        """``[N, 3, H, W] -> [N, 1+L, C]``: patches, class token, positions, ``ln_pre``."""
+        visual = self.clip.visual
+        x = visual.conv1(frames)
+        x = x.flatten(2).transpose(1, 2)
+        cls = visual.class_embedding.to(x.dtype).view(1, 1, -1).expand(x.shape[0], -1, -1)
+        x = torch.cat([cls, x], dim=1) + visual.positional_embedding.to(x.dtype)
+        x = visual.patch_dropout(x)
+        return visual.ln_pre(x)
+
+    def post(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``[N, 1+L, C]`` -> (class feature ``[N, C]``, patch tokens ``[N, L, C]``) after ``ln_post``."""
+        tokens = self.clip.visual.ln_post(tokens)
+        return tokens[:, 0], tokens[:, 1:]
+
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        """``[..., C] -> [..., D]`` with the visual projection."""
+        proj = self.clip.visual.proj
+        return x if proj is None else x @ proj
+
+    def encode_image(self, images: torch.Tensor) -> torch.Tensor:
+        """``[N, 3, H, W] -> [N, D]``; equals open_clip's ``encode_image``."""
+        x = self.embed(images)
+        for block in self.blocks:
+            x = block(x)
+        return self.project(self.post(x)[0])
+
+    def encode_frames(self, video: torch.Tensor, layers: Sequence[int] = ()) -> FrameFeatures:
+        """Run every frame of ``video [B, T, 3, H, W]`` through the vision tower."""
+        b, t = video.shape[:2]
+        x = self.embed(video.flatten(0, 1))
+        hidden = {}
+        wanted = {i % self.num_layers for i in layers}
+        for i, block in enumerate(self.blocks):
+            x = block(x)
+            if i in wanted:
+                hidden[i] = x.unflatten(0, (b, t))
+        cls, patches = self.post(x)
+        return FrameFeatures(cls=cls.unflatten(0, (b, t)),
+                             embeddings=self.project(cls).unflatten(0, (b, t)),
+                             patches=patches.unflatten(0, (b, t)), hidden=hidden)
+
+    # ------------------------------------------------------------------ text tower
+    def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
+        """``list[str] -> [N, context_length]`` token ids on the backbone's device."""
+        if isinstance(texts, str):
+            raise TypeError("tokenize expects a list of strings, got a single string")
+        return self.tokenizer(list(texts)).to(self.clip.positional_embedding.device)
+
+    def token_embeddings(self, tokens: torch.Tensor) -> torch.Tensor:
+        """``[N, ctx] -> [N, ctx, W]`` token embeddings (no positions)."""
+        return self.clip.token_embedding(tokens)
+
+    def pool_index(self, tokens: torch.Tensor) -> torch.Tensor:
+        """``[N, ctx] -> [N]``: the position whose output is the sentence feature (the EOT token
+        for OpenAI-style towers)."""
+        pool_type = self.clip.text_pool_type
+        if pool_type == "argmax":
+            return tokens.argmax(dim=-1)
+        if pool_type == "eos":
+            return (tokens == self.clip.text_eos_id).int().argmax(dim=-1)
+        if pool_type == "last":
+            return torch.full_like(tokens[:, 0], tokens.shape[1] - 1)
+        if pool_type == "first":
+            return torch.zeros_like(tokens[:, 0])
+        raise ValueError(f"unsupported text pool type {pool_type!r}")
+
+    def encode_text_embeddings(self, x: torch.Tensor, pool_index: torch.Tensor,
+                               return_tokens: bool = False):
+        """Run token embeddings ``[N, ctx, W]`` (without positions) through the text transformer
+        and pool at ``pool_index [N]`` -> ``[N, D]`` (and the ``[N, ctx, W]`` token outputs after
+        ``ln_final`` when ``return_tokens``)."""
+        clip = self.clip
+        x = x + clip.positional_embedding[: x.shape[1]].to(x.dtype)
+        mask = clip.attn_mask[: x.shape[1], : x.shape[1]] if clip.attn_mask is not None else None
+        for block in self.text_blocks:
+            x = block(x, attn_mask=mask)
+        x = clip.ln_final(x)
+        pooled = x[torch.arange(x.shape[0], device=x.device), pool_index]
+        projection = clip.text_projection
+        if projection is not None:
+            pooled = projection(pooled) if isinstance(projection, nn.Linear) else pooled @ projection
+        return (pooled, x) if return_tokens else pooled
+
+    def encode_text(self, texts: Union[Sequence[str], torch.Tensor]) -> torch.Tensor:
+        """``list[str]`` or token ids ``[N, ctx]`` -> ``[N, D]``; equals open_clip's ``encode_text``."""
+        tokens = texts if isinstance(texts, torch.Tensor) else self.tokenize(texts)
+        return self.encode_text_embeddings(self.token_embeddings(tokens), self.pool_index(tokens))
+
+
+def create_backbone(backbone: str, pretrained: PretrainedArg = True) -> Backbone:
+    """Build a zoo backbone.
+
+    ``backbone`` is an id of the vocabulary (``tiny``, ``vitb16``, ...). ``pretrained``:
+    ``True`` loads the id's default weights (``tiny``: the shipped file; OpenAI ids: ``openai``),
+    ``False`` builds random weights, a string is an open_clip tag, a local weights file, or
+    ``hf-hub:org/repo``.
+    """
+    spec = get_spec(backbone)
+    label, source = _resolve_pretrained(spec, pretrained)
+    clip = _create_open_clip(spec, source)
+    clip.eval()
+    sha = state_dict_sha256(clip) if source is not None else None
+    return Backbone(clip, spec, label, weights_sha256=sha)

@@ -1,0 +1,459 @@
+"""Map-style video dataset over standard records, and the collate function of the standard batch.
+
+``VideoDataset(records, source, sampler, transform, train)`` turns record ``i`` into one sample
+dict with the keys of the standard batch (``zoo.data.records.BATCH_KEYS``):
+
+    source(record) -> FrameSource        a VideoReader for files, a renderer for the synthetic world
+    sampler(n, rng) -> V lists of T      frame indices inside the record's span
+    transform(frames, boxes, rng)        uint8 [T, H, W, 3] -> float [T, 3, h, w] (+ boxes)
+
+Sample keys
+-----------
+Always: ``video`` float ``[T, 3, h, w]``, or ``[V, T, 3, h, w]`` when the sampler's clips × the
+transform's crops give ``V > 1`` views (ordered clip-major: clip 0 crop 0..C-1, clip 1 ...);
+``video_id`` str; ``frame_times`` float ``[T]`` (``[V, T]``).
+Then the keys the records annotate — a key is present for every item as soon as *any* record of
+the dataset has the annotation, so that every batch has the same keys; items without it get the
+fill value in brackets:
+
+- ``label`` long ``[]`` (-1); ``labels`` list[int] ([]); ``captions`` list[str] ([]);
+- ``question``, ``answer``, ``question_type``, ``question_id`` str (""), ``choices`` list[str]
+  ([]), ``answer_index`` long ``[]`` (-1): one question of ``record.qa`` per item, chosen by
+  ``qa``: ``"random"`` (default in training: drawn with the item's generator), ``"first"``
+  (default in evaluation), or ``"expand"`` (one item per question). ``"expand"`` repeats a video
+  once per question, which is right for a QA-only evaluation of records that hold several
+  questions, and wrong for recognition / retrieval on the same items — so it is opt-in. The QA
+  benchmark parsers emit one record per question, so ``"first"`` already scores every question;
+- ``segments`` float ``[2]`` (NaN): the record's first segment, clipped to the record's span;
+- ``query`` str ("");
+- ``boxes`` float ``[T, 4]`` (``[V, T, 4]``) xyxy pixels of the output crop and ``frame_mask``
+  bool ``[T]``: True where the actor tube annotates the sampled frame (exact frame index, no
+  interpolation) **and** the box is still inside the crop (zeros elsewhere);
+- ``tracks`` dict: ``boxes`` float ``[T, K, 4]``, ``visible`` bool ``[T, K]`` (same rule as
+  ``frame_mask``; ``[V, T, K, ...]`` for several views), ``track_ids`` long ``[K]``,
+  ``categories`` list[str].
+
+Times. All seconds in a sample (``frame_times``, ``segments``) are relative to the record's
+``start`` — 0 when the record is a whole file — so they line up with each other. A record with
+``start``/``end`` samples only the frames ``i`` with ``start <= i / fps < end``.
+
+Randomness. Training draws everything (clip positions, crops, the question) from a generator
+seeded by ``SeedSequence([seed, epoch, index])``: an item is the same whatever the number of
+workers or the order in which they fetch it. Evaluation is deterministic. The epoch reaches the
+dataset in one of two ways:
+
+- **recommended**: ``DataLoader(dataset, sampler=EpochSampler(len(dataset), shuffle=True))``.
+  The sampler yields ``(epoch, index)`` pairs, so the epoch travels with each index to whichever
+  worker loads it — persistent workers included — and Lightning calls ``sampler.set_epoch`` at
+  the start of every epoch (the shuffle order is seeded by ``(seed, epoch)`` as well);
+- ``dataset.set_epoch(epoch)`` for plain integer indices. Workers hold *copies* of the dataset, so
+  this only reaches non-persistent workers, and only when called before the epoch's iterator is
+  created.
+
+Errors. A source may fail with ``VideoDecodeError`` (missing, unreadable or corrupt file; a span
+outside the video). ``on_error="raise"`` raises ``ItemLoadError`` naming ``record.where()`` and the
+reason. ``on_error="skip"`` appends ``SkippedItem(index, where, path, reason)`` to
+``dataset.skipped``, logs a warning on the ``zoo.data`` logger, and returns the next item that
+loads (index + 1, + 2, ... wrapping around): deterministic, never silent. ``skipped`` is
+per-process: with DataLoader workers the warnings are the record, each worker counts its own.
+Other errors (bad annotations, bugs) always raise.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from contextlib import closing, nullcontext
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, Sampler
+
+from zoo.data.records import VideoRecord
+from zoo.data.sampling import ClipSampler
+from zoo.data.transforms import TransformedClip
+from zoo.data.video import FrameSource, VideoDecodeError
+
+__all__ = ["VideoDataset", "EpochSampler", "collate_batch", "ItemLoadError", "SkippedItem"]
+
+logger = logging.getLogger("zoo.data")
+
+QA_KEYS = ("question", "answer", "answer_index", "question_type", "choices", "question_id")
+QA_MODES = ("random", "first", "expand")
+
+
+class ItemLoadError(RuntimeError):
+    """A dataset item could not be loaded; the message names the record and the reason."""
+
+    def __init__(self, message: str, *, where: str = "", path: str = "", reason: str = ""):
+        super().__init__(message)
+        self.where, self.path, self.reason = where, path, reason
+
+
+@dataclass(frozen=True)
+class SkippedItem:
+    """One item ``on_error="skip"`` left out: dataset ``index``, ``record.where()``, file, why."""
+
+    index: int
+    where: str
+    path: str
+    reason: str
+
+
+class VideoDataset(Dataset):
+    """Map-style dataset: ``dataset[i]`` is one sample dict of the standard batch (module doc).
+
+    Args:
+        records: the standard records (from a parser in ``zoo.data.formats`` or the synthetic
+            world).
+        source: ``record -> FrameSource`` (e.g. ``VideoFileSource(root)``). Called once per item;
+            the source is closed after use when it has ``close()``.
+        sampler: a clip sampler (``zoo.data.sampling``).
+        transform: a ``VideoTransform`` or any ``(frames, boxes=None, rng=None)`` callable that
+            returns a ``TransformedClip`` or a video tensor; ``None`` keeps uint8 ``[T, 3, H, W]``.
+        train: random sampling (seeded per item) if True, deterministic otherwise.
+        seed: base seed of the per-item generators.
+        on_error: ``"raise"`` or ``"skip"`` (module doc).
+        qa: how an item picks its question: ``"random"``, ``"first"`` or ``"expand"``; default
+            ``"random"`` in training, ``"first"`` in evaluation.
+    """
+
+    def __init__(self, records: Sequence[VideoRecord], source: Callable[[VideoRecord], FrameSource],
+                 sampler: ClipSampler, transform: Optional[Callable], train: bool, seed: int = 0,
+                 on_error: str = "raise", qa: Optional[str] = None):
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        qa = qa or ("random" if train else "first")
+        if qa not in QA_MODES:
+            raise ValueError(f"qa must be one of {QA_MODES}, got {qa!r}")
+        self.records = list(records)
+        self.source, self.sampler, self.transform = source, sampler, transform
+        self.train, self.seed, self.on_error, self.qa = train, int(seed), on_error, qa
+        self.epoch = 0
+        self.skipped: list[SkippedItem] = []
+        self._bad: set[int] = set()
+        # items: (record index, question index); -1 = no fixed question
+        self.items: list[tuple[int, int]] = []
+        for r, record in enumerate(self.records):
+            if qa == "expand" and record.qa:
+                self.items.extend((r, q) for q in range(len(record.qa)))
+            else:
+                self.items.append((r, -1))
+        self.keys = self._annotated_keys()
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _annotated_keys(self) -> tuple[str, ...]:
+        recs = self.records
+        keys = ["video", "video_id", "frame_times"]
+        if any(r.label >= 0 for r in recs):
+            keys.append("label")
+        if any(r.labels for r in recs):
+            keys.append("labels")
+        if any(r.captions for r in recs):
+            keys.append("captions")
+        if any(r.qa for r in recs):
+            keys.extend(QA_KEYS)
+        if any(r.segments for r in recs):
+            keys.append("segments")
+        if any(r.query for r in recs):
+            keys.append("query")
+        if any(r.tube_frames for r in recs):
+            keys.extend(("boxes", "frame_mask"))
+        if any(r.tracks for r in recs):
+            keys.append("tracks")
+        return tuple(keys)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Change the training randomness for a new epoch (see the module doc on workers)."""
+        self.epoch = int(epoch)
+
+    def generator(self, index: int, epoch: Optional[int] = None) -> np.random.Generator:
+        """The generator item ``index`` draws from in ``epoch`` (default: the current one)."""
+        epoch = self.epoch if epoch is None else epoch
+        return np.random.default_rng(np.random.SeedSequence([self.seed, int(epoch), int(index)]))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def record(self, index: int) -> VideoRecord:
+        """The record behind item ``index``."""
+        return self.records[self.items[index][0]]
+
+    # -- loading -----------------------------------------------------------------------------
+    def __getitem__(self, index: Union[int, tuple[int, int]]) -> dict[str, Any]:
+        """Item ``index`` in the current epoch, or ``(epoch, index)`` (what ``EpochSampler``
+        yields) for an explicit epoch."""
+        epoch = self.epoch
+        if isinstance(index, tuple):
+            epoch, index = (int(i) for i in index)
+        n = len(self.items)
+        if not -n <= index < n:
+            raise IndexError(f"index {index} out of range for a dataset of {n} items")
+        index %= n
+        for step in range(n):
+            j = (index + step) % n
+            if j in self._bad:
+                continue
+            record = self.record(j)
+            try:
+                return self._load(j, epoch)
+            except VideoDecodeError as e:
+                where = record.where()
+                if self.on_error == "raise":
+                    raise ItemLoadError(f"{where}: {e}", where=where, path=e.path,
+                                        reason=e.reason) from e
+                self._bad.add(j)
+                self.skipped.append(SkippedItem(j, where, e.path, e.reason))
+                logger.warning("skipping %s (%s): %s [%d skipped so far in this process]",
+                               where, e.path, e.reason, len(self.skipped))
+        raise ItemLoadError(f"no item of this dataset loads ({len(self.skipped)} skipped; first: "
+                            f"{self.skipped[0].where}: {self.skipped[0].reason})")
+
+    def _load(self, index: int, epoch: int) -> dict[str, Any]:
+        record_index, qa_index = self.items[index]
+        record = self.records[record_index]
+        rng = self.generator(index, epoch) if self.train else None
+        source = self.source(record)
+        with closing(source) if hasattr(source, "close") else nullcontext():
+            num_frames, fps = int(source.num_frames), float(source.fps)
+            first, stop = _span_frames(record, num_frames, fps)
+            views = [[first + i for i in view] for view in self.sampler(stop - first, rng)]
+            wanted = sorted({i for view in views for i in view})
+            frames = np.asarray(source.get_frames(wanted))
+        if frames.ndim != 4 or frames.shape[0] != len(wanted) or frames.shape[-1] != 3:
+            raise ValueError(f"{record.where()}: the frame source returned shape {frames.shape} "
+                             f"for {len(wanted)} frames; expected [{len(wanted)}, H, W, 3]")
+        position = {i: k for k, i in enumerate(wanted)}
+        offset = record.start or 0.0
+
+        tube = _tube_lookup(record) if "boxes" in self.keys else None
+        tracks = record.tracks if "tracks" in self.keys else []
+        track_boxes = [_track_lookup(t) for t in tracks]
+        videos, times, tube_out, tracks_out = [], [], [], []
+        for view in views:
+            clip = frames[[position[i] for i in view]]
+            boxes, present = _view_boxes(view, tube, track_boxes)
+            out = self._transform(clip, boxes, rng)
+            crops = out.video.shape[0] if out.video.ndim == 5 else 0
+            video = out.video if crops else out.video[None]
+            videos.append(video)
+            frame_times = torch.tensor([i / fps - offset for i in view], dtype=torch.float32)
+            times.extend([frame_times] * max(crops, 1))
+            if boxes is not None:
+                b, valid = (out.boxes, out.valid) if crops else (out.boxes[None], out.valid[None])
+                valid = valid & present
+                for c in range(b.shape[0]):
+                    tube_out.append((b[c, :, 0], valid[c, :, 0]))
+                    tracks_out.append((b[c, :, 1:], valid[c, :, 1:]))
+        video = torch.cat(videos)  # [V, T, 3, h, w]
+        single = video.shape[0] == 1
+
+        def views_of(tensors: list[torch.Tensor]) -> torch.Tensor:
+            stacked = torch.stack(tensors)
+            return stacked[0] if single else stacked
+
+        sample: dict[str, Any] = {
+            "video": video[0] if single else video,
+            "video_id": record.video_id,
+            "frame_times": views_of(times),
+        }
+        self._annotate(sample, record, qa_index, rng, self.generator(index, epoch),
+                       num_frames / fps)
+        if tube is not None:
+            sample["boxes"] = views_of([b for b, _ in tube_out])
+            sample["frame_mask"] = views_of([m for _, m in tube_out])
+        if "tracks" in self.keys:
+            sample["tracks"] = {
+                "boxes": views_of([b for b, _ in tracks_out]),
+                "visible": views_of([m for _, m in tracks_out]),
+                "track_ids": torch.tensor([t.track_id for t in tracks], dtype=torch.long),
+                "categories": [t.category for t in tracks],
+            }
+        return sample
+
+    def _transform(self, clip: np.ndarray, boxes: Optional[torch.Tensor],
+                   rng: Optional[np.random.Generator]) -> TransformedClip:
+        if self.transform is None:
+            video = torch.from_numpy(np.ascontiguousarray(clip)).permute(0, 3, 1, 2)
+            valid = None if boxes is None else torch.isfinite(boxes).all(-1)
+            return TransformedClip(video, None if boxes is None else torch.nan_to_num(boxes), valid)
+        out = self.transform(clip, boxes=boxes, rng=rng)
+        if isinstance(out, torch.Tensor):
+            if boxes is not None:
+                raise TypeError("the transform returned a bare tensor, but this dataset has boxes: "
+                                "return a TransformedClip so that boxes follow the crop")
+            return TransformedClip(out)
+        return out
+
+    def _annotate(self, sample: dict, record: VideoRecord, qa_index: int,
+                  rng: Optional[np.random.Generator], fallback: np.random.Generator,
+                  file_duration: float) -> None:
+        keys = self.keys
+        if "label" in keys:
+            sample["label"] = torch.tensor(record.label, dtype=torch.long)
+        if "labels" in keys:
+            sample["labels"] = list(record.labels)
+        if "captions" in keys:
+            sample["captions"] = list(record.captions)
+        if "question" in keys:
+            qa = None
+            if record.qa:
+                if qa_index < 0:
+                    if self.qa == "random":
+                        gen = rng if rng is not None else fallback
+                        qa_index = int(gen.integers(len(record.qa)))
+                    else:
+                        qa_index = 0
+                qa = record.qa[qa_index]
+            sample["question"] = qa.question if qa else ""
+            sample["answer"] = qa.answer if qa else ""
+            sample["answer_index"] = torch.tensor(qa.answer_index if qa else -1, dtype=torch.long)
+            sample["question_type"] = qa.question_type if qa else ""
+            sample["choices"] = list(qa.choices) if qa else []
+            sample["question_id"] = qa.qid if qa else ""
+        if "segments" in keys:
+            sample["segments"] = _segment(record, file_duration)
+        if "query" in keys:
+            sample["query"] = record.query
+
+    def __repr__(self) -> str:
+        return (f"VideoDataset({len(self)} items from {len(self.records)} records, "
+                f"train={self.train}, sampler={self.sampler!r}, keys={list(self.keys)})")
+
+
+class EpochSampler(Sampler):
+    """Yields ``(epoch, index)`` for every item once per epoch, shuffled or in order.
+
+    The epoch rides along with each index, so training randomness changes every epoch even in
+    persistent DataLoader workers; Lightning calls ``set_epoch`` before each epoch (call it
+    yourself in a plain loop). The shuffle order depends only on ``(seed, epoch)``.
+    """
+
+    def __init__(self, num_items: int, shuffle: bool = True, seed: int = 0):
+        self.num_items, self.shuffle, self.seed, self.epoch = int(num_items), shuffle, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.num_items)
+        else:
+            order = np.arange(self.num_items)
+        return iter([(self.epoch, int(i)) for i in order])
+
+    def __len__(self) -> int:
+        return self.num_items
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+# ------------------------------------------------------------------------------------------------
+
+
+def _span_frames(record: VideoRecord, num_frames: int, fps: float) -> tuple[int, int]:
+    """Frames ``[first, stop)`` of the record's span: ``start <= i / fps < end``."""
+    if num_frames <= 0:
+        raise VideoDecodeError(record.path or record.video_id, "the video has zero frames")
+    if record.start is None and record.end is None:
+        return 0, num_frames
+    duration = num_frames / fps
+    start = max(record.start or 0.0, 0.0)
+    end = record.end if record.end is not None else duration
+    if start >= duration or end <= start:
+        raise VideoDecodeError(
+            record.path or record.video_id,
+            f"span [{record.start}, {record.end}] s is empty or lies outside the video "
+            f"({num_frames} frames at {fps:g} fps = {duration:.3f} s)")
+    eps = 1e-6
+    first = min(max(math.ceil(start * fps - eps), 0), num_frames - 1)
+    stop = min(max(math.ceil(end * fps - eps), first + 1), num_frames)
+    return first, stop
+
+
+def _segment(record: VideoRecord, file_duration: float) -> torch.Tensor:
+    """The first segment, clipped to the span and made relative to its start; NaN if none."""
+    if not record.segments:
+        return torch.full((2,), float("nan"))
+    s, e = sorted(float(x) for x in record.segments[0])
+    lo = record.start or 0.0
+    hi = min(x for x in (record.end, record.duration, file_duration) if x is not None)
+    s, e = min(max(s, lo), hi), min(max(e, lo), hi)
+    return torch.tensor([s - lo, e - lo], dtype=torch.float32)
+
+
+def _tube_lookup(record: VideoRecord) -> dict[int, tuple[float, ...]]:
+    if len(record.tube_frames) != len(record.tube_boxes):
+        raise ValueError(f"{record.where()}: {len(record.tube_frames)} tube frames but "
+                         f"{len(record.tube_boxes)} tube boxes")
+    return {int(f): tuple(b) for f, b in zip(record.tube_frames, record.tube_boxes)}
+
+
+def _track_lookup(track) -> dict[int, tuple[float, ...]]:
+    if len(track.frames) != len(track.boxes):
+        raise ValueError(f"track {track.track_id}: {len(track.frames)} frames but "
+                         f"{len(track.boxes)} boxes")
+    return {int(f): tuple(b) for f, b in zip(track.frames, track.boxes)}
+
+
+def _view_boxes(view: list[int], tube: Optional[dict], tracks: list[dict]
+                ) -> tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """Boxes ``[T, 1 + K, 4]`` (column 0: the tube, then tracks) and presence ``[T, 1 + K]``."""
+    if tube is None and not tracks:
+        return None, None
+    tables = [tube or {}] + tracks
+    nan = (float("nan"),) * 4
+    boxes = torch.tensor([[table.get(i, nan) for table in tables] for i in view],
+                         dtype=torch.float32).reshape(len(view), len(tables), 4)
+    present = torch.tensor([[i in table for table in tables] for i in view],
+                           dtype=torch.bool).reshape(len(view), len(tables))
+    return boxes, present
+
+
+# ------------------------------------------------------------------------------------------------
+# collate
+# ------------------------------------------------------------------------------------------------
+
+def collate_batch(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Collate samples into the standard batch.
+
+    - tensors are stacked along a new batch dim; when their shapes differ (a source of variable
+      length), they are padded at the end of each dim to the largest shape with ``False`` (bool),
+      ``-1`` (integer) or ``NaN`` (float) — except ``video``, whose shape must agree;
+    - strings, lists and dicts (``tracks``) are kept as Python lists of length B.
+
+    Every sample must have the same keys (a ``VideoDataset`` guarantees it).
+    """
+    if not samples:
+        raise ValueError("collate_batch needs at least one sample")
+    keys = list(samples[0])
+    for s in samples[1:]:
+        if set(s) != set(keys):
+            diff = sorted(set(s) ^ set(keys))
+            raise ValueError(f"samples have different keys {diff} (video ids "
+                             f"{samples[0].get('video_id')!r}, {s.get('video_id')!r})")
+    batch: dict[str, Any] = {}
+    for key in keys:
+        values = [s[key] for s in samples]
+        if all(isinstance(v, torch.Tensor) for v in values):
+            batch[key] = _stack(key, values)
+        else:
+            batch[key] = list(values)
+    return batch
+
+
+def _stack(key: str, values: list[torch.Tensor]) -> torch.Tensor:
+    shapes = {tuple(v.shape) for v in values}
+    if len(shapes) == 1:
+        return torch.stack(values)
+    if key == "video" or len({v.ndim for v in values}) != 1:
+        raise ValueError(f"cannot collate {key!r}: shapes differ {sorted(shapes)}")
+    dtype = values[0].dtype
+    fill = False if dtype == torch.bool else (float("nan") if dtype.is_floating_point else -1)
+    size = [max(dims) for dims in zip(*shapes)]
+    out = torch.full([len(values), *size], fill, dtype=dtype)
+    for b, v in enumerate(values):
+        out[(b, *[slice(0, d) for d in v.shape])] = v
+    return out

@@ -1,0 +1,164 @@
+"""Clip samplers: small strategy objects that choose which frames of a video a model sees.
+
+A sampler is called with the number of frames available and returns one list of frame indices per
+temporal view:
+
+    sampler = UniformSegmentSampler(num_frames=8, clips=2, train=False)
+    sampler(16)            # [[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]]
+
+Indices are relative to the frames offered (a dataset adds the first frame of a record's span).
+Test sampling is deterministic and needs no generator; train sampling draws from the
+``numpy.random.Generator`` passed in (and refuses to run without one, so that every random draw is
+reproducible). Each sampler also has ``num_frames`` (T) and ``num_views`` (temporal views, V).
+
+Short videos (fewer frames than a clip needs):
+
+- ``UniformSegmentSampler`` repeats frames in order: segment boundaries fall closer than one
+  frame apart, so neighbouring segments share a frame (4 frames, T=8 → ``[0,0,1,1,2,2,3,3]``).
+- ``DenseSampler`` starts at frame 0 and, past the last frame, either repeats the last frame
+  (``pad="repeat_last"``, the default) or wraps around to the start (``pad="loop"``, mmaction2's
+  default). Repeating is the default because looping turns "moves left" into a jump to the right,
+  and the direction of motion is what our temporal tasks ask about.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+__all__ = ["ClipSampler", "UniformSegmentSampler", "DenseSampler", "make_sampler", "SAMPLERS"]
+
+
+class ClipSampler:
+    """Base class: ``sampler(num_source_frames, rng=None) -> list[list[int]]`` (V lists of T)."""
+
+    num_frames: int
+    clips: int
+    train: bool
+
+    @property
+    def num_views(self) -> int:
+        """Temporal views per video (``clips``)."""
+        return self.clips
+
+    def __call__(self, num_source_frames: int,
+                 rng: Optional[np.random.Generator] = None) -> list[list[int]]:
+        n = int(num_source_frames)
+        if n <= 0:
+            raise ValueError(f"{type(self).__name__}: a video needs at least one frame, got {n}")
+        if self.train and rng is None:
+            raise ValueError(f"{type(self).__name__}(train=True) needs a numpy Generator `rng`; "
+                             "pass np.random.default_rng(seed) so that sampling is reproducible")
+        views = self._sample(n, rng)
+        return [[int(i) for i in view] for view in views]
+
+    def _sample(self, n: int, rng: Optional[np.random.Generator]) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def _check(self) -> None:
+        if self.num_frames < 1:
+            raise ValueError(f"num_frames must be >= 1, got {self.num_frames}")
+        if self.clips < 1:
+            raise ValueError(f"clips must be >= 1, got {self.clips}")
+
+
+@dataclass
+class UniformSegmentSampler(ClipSampler):
+    """TSN sampling: split the video into ``num_frames`` equal segments, one frame from each.
+
+    Segment ``j`` covers ``[j*n/T, (j+1)*n/T)``.
+    - train: a uniformly random frame of each segment, independently per segment and per clip;
+    - test: frame ``floor((j + o) * n / T)`` with offset ``o = (v + 0.5) / clips`` for view ``v``
+      (the segment centre for one clip; mmaction2's multi-clip test protocol otherwise).
+
+    Example: n=16, T=8, test → ``[1, 3, 5, ..., 15]``; clips=2 → ``[0, 2, ..., 14]`` and
+    ``[1, 3, ..., 15]``.
+    """
+
+    num_frames: int
+    clips: int = 1
+    train: bool = True
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    def _sample(self, n: int, rng: Optional[np.random.Generator]) -> list[np.ndarray]:
+        t = self.num_frames
+        j = np.arange(t)
+        if self.train:
+            starts = (j * n) // t
+            ends = np.maximum(((j + 1) * n) // t, starts + 1)  # exclusive; >= 1 frame per segment
+            return [rng.integers(starts, ends) for _ in range(self.clips)]
+        views = []
+        for v in range(self.clips):
+            offset = (v + 0.5) / self.clips
+            views.append(np.minimum(np.floor((j + offset) * n / t).astype(np.int64), n - 1))
+        return views
+
+
+@dataclass
+class DenseSampler(ClipSampler):
+    """Consecutive frames with a stride: ``start + k * stride`` for ``k < num_frames``.
+
+    A clip spans ``(num_frames - 1) * stride + 1`` frames.
+    - train: a uniformly random start in ``[0, n - span]``;
+    - test: ``clips`` evenly spaced starts ``floor((v + 0.5) * (n - span + 1) / clips)``, i.e. the
+      centred clip for ``clips=1`` (n=16, T=8 → frames 4..11).
+    Videos shorter than the span start at 0 and are padded as ``pad`` says (module docstring).
+    """
+
+    num_frames: int
+    stride: int = 1
+    clips: int = 1
+    train: bool = True
+    pad: str = "repeat_last"
+
+    def __post_init__(self) -> None:
+        self._check()
+        if self.stride < 1:
+            raise ValueError(f"stride must be >= 1, got {self.stride}")
+        if self.pad not in ("repeat_last", "loop"):
+            raise ValueError(f"pad must be 'repeat_last' or 'loop', got {self.pad!r}")
+
+    @property
+    def span(self) -> int:
+        """Source frames one clip covers."""
+        return (self.num_frames - 1) * self.stride + 1
+
+    def _sample(self, n: int, rng: Optional[np.random.Generator]) -> list[np.ndarray]:
+        max_start = max(n - self.span, 0)
+        if self.train:
+            starts = [int(rng.integers(0, max_start + 1)) for _ in range(self.clips)]
+        else:
+            starts = [math.floor((v + 0.5) * (max_start + 1) / self.clips)
+                      for v in range(self.clips)]
+        offsets = np.arange(self.num_frames) * self.stride
+        views = []
+        for start in starts:
+            idx = start + offsets
+            idx = np.mod(idx, n) if self.pad == "loop" else np.minimum(idx, n - 1)
+            views.append(idx)
+        return views
+
+
+SAMPLERS = {
+    "uniform": UniformSegmentSampler,
+    "segment": UniformSegmentSampler,
+    "tsn": UniformSegmentSampler,
+    "dense": DenseSampler,
+}
+
+
+def make_sampler(name: str, **kwargs) -> ClipSampler:
+    """Build a sampler by name: ``"uniform"`` (aliases ``"segment"``, ``"tsn"``) or ``"dense"``.
+
+    ``kwargs`` go to the class, e.g. ``make_sampler("dense", num_frames=8, stride=4, train=False)``.
+    """
+    try:
+        cls = SAMPLERS[name]
+    except KeyError:
+        raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLERS)}") from None
+    return cls(**kwargs)

@@ -1,0 +1,155 @@
+"""The two types where paradigms and tasks meet: ``VideoFeatures`` and ``VideoTextModel``.
+
+A *paradigm* (``zoo/paradigms/``) turns a :class:`~zoo.backbones.Backbone` into a
+``VideoTextModel``: it decides what trains and how frames become a video representation. A *task*
+(``zoo/tasks/``) puts a head, a loss and metrics on top of any ``VideoTextModel``. Neither side
+imports the other; this module is the whole contract.
+
+Notation: B batch, T frames, N patch tokens per frame (grid h × w), C vision width,
+D joint image-text dimension, F width of ``pooled`` (``feature_dim``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Iterator, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zoo.backbones import Backbone
+
+
+@dataclass
+class VideoFeatures:
+    """What a paradigm's video encoder produces.
+
+    video  [B, D]        clip embedding in the joint image-text space (not normalised)
+    frames [B, T, D]     per-frame embeddings in the joint space
+    tokens [B, T, N, C]  per-frame patch tokens (after the tower's final norm), for dense tasks
+    grid   (h, w)        with N = h * w
+    pooled [B, F]        the clip feature a closed-set head reads (F = ``model.feature_dim``);
+                         for most paradigms the pre-projection frame-averaged class token, as in
+                         the official AIM / ST-Adapter / EVL heads
+    """
+
+    video: torch.Tensor
+    frames: torch.Tensor
+    tokens: Optional[torch.Tensor]
+    grid: tuple[int, int]
+    pooled: torch.Tensor
+
+
+def mean_of_normalised(frames: torch.Tensor) -> torch.Tensor:
+    """CLIP4Clip's ``meanP``: L2-normalise each frame embedding ``[B, T, D]``, average over T."""
+    return F.normalize(frames, dim=-1).mean(dim=1)
+
+
+class VideoTextModel(nn.Module):
+    """Base class of every paradigm: a video encoder and a text encoder in one joint space.
+
+    Subclasses set ``paradigm`` and ``variants`` (the first is the default), freeze or add
+    parameters in ``__init__`` and implement ``encode_video``. The backbone starts fully frozen;
+    a paradigm unfreezes exactly the parameters its method trains. ``requires_grad`` is the single
+    source of truth for what trains; ``trainable_parameters`` and the counts derive from it.
+    """
+
+    paradigm: ClassVar[str] = ""
+    variants: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8):
+        super().__init__()
+        variant = variant or self.variants[0]
+        if variant not in self.variants:
+            raise ValueError(f"paradigm {self.paradigm!r} has no variant {variant!r}; "
+                             f"choose one of {', '.join(self.variants)}")
+        if num_frames < 1:
+            raise ValueError(f"num_frames must be positive, got {num_frames}")
+        self.backbone = backbone
+        self.variant = variant
+        self.num_frames = num_frames
+        backbone.requires_grad_(False)
+
+    # ------------------------------------------------------------------ dimensions
+    @property
+    def embed_dim(self) -> int:
+        """D: the joint image-text dimension."""
+        return self.backbone.embed_dim
+
+    @property
+    def token_dim(self) -> int:
+        """C: width of ``VideoFeatures.tokens``."""
+        return self.backbone.width
+
+    @property
+    def feature_dim(self) -> int:
+        """F: width of ``VideoFeatures.pooled``."""
+        return self.backbone.width
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        return self.backbone.grid
+
+    @property
+    def preprocess(self) -> dict:
+        """The backbone's preprocessing (mean, std, size, ...) plus the clip length."""
+        return {**self.backbone.preprocess, "num_frames": self.num_frames}
+
+    @property
+    def logit_scale(self) -> torch.Tensor:
+        """CLIP's temperature (a log scale); frozen unless the paradigm trains the backbone."""
+        return self.backbone.logit_scale
+
+    # ------------------------------------------------------------------ encoders
+    def encode_video(self, video: torch.Tensor) -> VideoFeatures:
+        """``video [B, T, 3, H, W]`` (normalised with ``preprocess``) -> :class:`VideoFeatures`."""
+        raise NotImplementedError
+
+    def encode_text(self, texts: Union[Sequence[str], torch.Tensor]) -> torch.Tensor:
+        """``list[str]`` (or token ids ``[N, ctx]``) -> ``[N, D]`` in the joint space."""
+        return self.backbone.encode_text(texts)
+
+    def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
+        return self.backbone.tokenize(texts)
+
+    @property
+    def text_is_trainable(self) -> bool:
+        """Whether ``encode_text`` depends on trainable parameters (else tasks may cache it)."""
+        return any(p.requires_grad for p in self.text_parameters())
+
+    def text_parameters(self) -> Iterator[nn.Parameter]:
+        """Parameters ``encode_text`` reads; paradigms that add text-side modules extend this."""
+        clip = self.backbone.clip
+        for name, param in clip.named_parameters():
+            if not name.startswith("visual.") and name != "logit_scale":
+                yield param
+
+    # ------------------------------------------------------------------ what trains
+    def trainable_parameters(self) -> list[tuple[str, nn.Parameter]]:
+        return [(n, p) for n, p in self.named_parameters() if p.requires_grad]
+
+    def frozen_parameters(self) -> list[tuple[str, nn.Parameter]]:
+        return [(n, p) for n, p in self.named_parameters() if not p.requires_grad]
+
+    def is_pretrained_parameter(self, name: str) -> bool:
+        """True for parameters that came with the foundation model (they get the smaller
+        ``backbone_lr``); False for parameters the paradigm added."""
+        return name.startswith("backbone.")
+
+    def parameter_counts(self) -> dict[str, int]:
+        params = dict(self.named_parameters())
+        return {
+            "trainable": sum(p.numel() for p in params.values() if p.requires_grad),
+            "total": sum(p.numel() for p in params.values()),
+            "added": sum(p.numel() for n, p in params.items() if not self.is_pretrained_parameter(n)),
+        }
+
+    def config(self) -> dict:
+        """What a checkpoint records to rebuild this model (JSON-able)."""
+        return {"paradigm": self.paradigm, "variant": self.variant, "num_frames": self.num_frames,
+                "backbone": self.backbone.config(), **self.extra_config()}
+
+    def extra_config(self) -> dict:
+        """Paradigm-specific constructor arguments (JSON-able)."""
+        return {}

@@ -1,0 +1,37 @@
+"""The eight transfer paradigms, one file each. Each turns a backbone into a ``VideoTextModel``.
+
+Importing this package registers every implemented paradigm; ``create_video_text_model`` builds
+one by id.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Union
+
+from zoo.backbones import Backbone, create_backbone
+from zoo.interfaces import VideoTextModel
+from zoo.paradigms import postnet  # noqa: F401  (registers)
+from zoo.registry import accepted_arguments, paradigm_class
+
+
+def create_video_text_model(paradigm: str, backbone: Union[str, Backbone] = "tiny",
+                            variant: Optional[str] = None, num_frames: int = 8,
+                            backbone_pretrained: Union[bool, str, None] = True,
+                            **paradigm_args) -> VideoTextModel:
+    """Build paradigm ``paradigm`` (variant ``variant``) over ``backbone``.
+
+    ``paradigm_args`` are the paradigm class's own keyword arguments (e.g. LoRA's ``rank``); an
+    unknown one raises, naming the arguments the paradigm accepts.
+    """
+    cls = paradigm_class(paradigm)
+    accepted = accepted_arguments(cls) - {"backbone", "variant", "num_frames"}
+    unknown = set(paradigm_args) - accepted
+    if unknown:
+        raise TypeError(f"paradigm {paradigm!r} does not take {sorted(unknown)}; "
+                        f"it accepts {sorted(accepted) or 'no extra arguments'}")
+    if isinstance(backbone, str):
+        backbone = create_backbone(backbone, pretrained=backbone_pretrained)
+    return cls(backbone, variant=variant, num_frames=num_frames, **paradigm_args)
+
+
+__all__ = ["create_video_text_model"]

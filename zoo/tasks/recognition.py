@@ -1,0 +1,212 @@
+"""Action recognition: a closed-set linear head, or a text classifier built from class names.
+
+Heads
+- ``linear``: ``Linear(F, num_classes)`` on ``VideoFeatures.pooled`` (the official AIM / ST-Adapter
+  / EVL heads read the pre-projection feature, so their parameter counts match).
+- ``text``: cosine similarity between the video embedding and the text embeddings of
+  ``prompt_template.format(class_name)``, times CLIP's ``logit_scale.exp()``. It classifies any
+  class that can be named, so it also gives zero-shot recognition of classes never trained on.
+
+Evaluation (validation and test): softmax probabilities averaged over the views the datamodule's
+sampler produces (clips × crops; DESIGN §3's ``[B, V, T, 3, H, W]`` video), then torchmetrics
+top-1, top-5 and mean-class accuracy. ``class_groups`` adds top-1 over the clips of each named
+group of classes (e.g. the order-dependent actions). ``novel_classes`` switches on the
+base-to-novel protocol (ViFi-CLIP): training sees base classes only; ``base_top1`` ranks base
+clips among base classes, ``novel_top1`` novel clips among novel classes, ``hm`` is their
+harmonic mean 2BN/(B+N).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy
+
+from zoo.registry import register_task
+from zoo.tasks.base import VideoTask
+
+HEADS = ("linear", "text")
+
+
+def read_class_names(class_names: Union[list[str], str, None]) -> Optional[list[str]]:
+    """Class names as a list, or read from a label-map file (one name per line)."""
+    if class_names is None or isinstance(class_names, list):
+        return class_names
+    path = Path(class_names)
+    if not path.is_file():
+        raise FileNotFoundError(f"class_names: {path} is not a file (give a list of names or a "
+                                "label-map file with one class name per line)")
+    names = [line.strip() for line in path.read_text().splitlines()]
+    if any(not n for n in names):
+        raise ValueError(f"class_names: {path} has an empty line {names.index('') + 1}")
+    return names
+
+
+def _accuracies(num_classes: int, prefix: str) -> MetricCollection:
+    return MetricCollection({
+        "top1": MulticlassAccuracy(num_classes, top_k=1, average="micro"),
+        "top5": MulticlassAccuracy(num_classes, top_k=min(5, num_classes), average="micro"),
+        "mean_class": MulticlassAccuracy(num_classes, top_k=1, average="macro"),
+    }, prefix=prefix)
+
+
+@register_task
+class RecognitionTask(VideoTask):
+    """Closed-set or zero-shot action recognition over any paradigm."""
+
+    task = "recognition"
+
+    def __init__(self, paradigm: str = "postnet", backbone: str = "tiny",
+                 variant: Optional[str] = None, num_frames: int = 8,
+                 backbone_pretrained: Union[bool, str] = True,
+                 paradigm_args: Optional[dict[str, Any]] = None,
+                 class_names: Union[list[str], str, None] = None,
+                 num_classes: Optional[int] = None, head: str = "linear",
+                 prompt_template: str = "a video of {}.",
+                 novel_classes: Optional[list[str]] = None,
+                 class_groups: Optional[dict[str, list[str]]] = None,
+                 head_dropout: float = 0.0, label_smoothing: float = 0.0,
+                 lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
+                 warmup_fraction: float = 0.1):
+        super().__init__(paradigm, backbone, variant, num_frames, backbone_pretrained,
+                         paradigm_args, lr, backbone_lr, weight_decay, warmup_fraction)
+        self.save_hyperparameters()
+        names = read_class_names(class_names)
+        if names is None and num_classes is None:
+            raise ValueError("recognition needs class_names (or at least num_classes); the CLI "
+                             "fills class_names from the datamodule")
+        if names is not None and num_classes is not None and len(names) != num_classes:
+            raise ValueError(f"num_classes={num_classes} but {len(names)} class_names were given")
+        if head not in HEADS:
+            raise ValueError(f"head must be one of {HEADS}, got {head!r}")
+        if head == "text" and names is None:
+            raise ValueError("the text head classifies by name: give class_names")
+        self.class_names = names
+        self.num_classes = len(names) if names is not None else int(num_classes)
+        self.head_type = head
+        self.prompt_template = prompt_template
+        self.label_smoothing = label_smoothing
+        if head == "linear":
+            self.head = nn.Sequential(nn.Dropout(head_dropout),
+                                      nn.Linear(self.model.feature_dim, self.num_classes))
+        else:
+            self.head = None
+        self._text_cache: Optional[torch.Tensor] = None
+
+        novel = list(novel_classes or [])
+        unknown = [n for n in novel + [c for g in (class_groups or {}).values() for c in g]
+                   if names is None or n not in names]
+        if unknown:
+            raise ValueError(f"novel_classes / class_groups name classes not in class_names: {unknown}")
+        self.register_buffer("novel_mask", torch.tensor(
+            [n in novel for n in names] if names else [False] * self.num_classes), persistent=False)
+        self.class_groups = {g: [names.index(c) for c in cs] for g, cs in (class_groups or {}).items()}
+        self.val_metrics = self._make_metrics("val/")
+        self.test_metrics = self._make_metrics("test/")
+
+    # ------------------------------------------------------------------ metrics
+    def _make_metrics(self, prefix: str) -> nn.ModuleDict:
+        metrics = {"all": _accuracies(self.num_classes, prefix)}
+        for group in self.class_groups:
+            metrics[f"group_{group}"] = MulticlassAccuracy(self.num_classes, average="micro")
+        if self.novel_mask.any():
+            metrics["base"] = MulticlassAccuracy(self.num_classes, average="micro")
+            metrics["novel"] = MulticlassAccuracy(self.num_classes, average="micro")
+        return nn.ModuleDict(metrics)
+
+    # ------------------------------------------------------------------ forward
+    def class_text_embeddings(self, names: Optional[list[str]] = None) -> torch.Tensor:
+        """``[K, D]`` normalised text embeddings of the class prompts (cached while the text
+        side is frozen and the default names are used)."""
+        if names is not None:
+            return F.normalize(self.model.encode_text([self.prompt_template.format(n) for n in names]), dim=-1)
+        cacheable = not self.model.text_is_trainable
+        if cacheable and self._text_cache is not None and self._text_cache.device == self.device:
+            return self._text_cache
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not cacheable):
+            embeddings = F.normalize(self.model.encode_text(
+                [self.prompt_template.format(n) for n in self.class_names]), dim=-1)
+        if cacheable:
+            self._text_cache = embeddings.detach()
+        return embeddings
+
+    def logits(self, video: torch.Tensor, class_names: Optional[list[str]] = None) -> tuple[torch.Tensor, int]:
+        """Class scores of every view: ``[B * V, K]`` and V."""
+        features, views = self.encode_video(video)
+        if self.head is not None and class_names is None:
+            return self.head(features.pooled), views
+        text = self.class_text_embeddings(class_names)
+        video_embedding = F.normalize(features.video, dim=-1)
+        return self.model.logit_scale.exp() * video_embedding @ text.t(), views
+
+    def forward(self, video: torch.Tensor) -> torch.Tensor:
+        """Class probabilities ``[B, K]`` (averaged over views when video is multi-view)."""
+        logits, views = self.logits(video)
+        return logits.softmax(dim=-1).unflatten(0, (-1, views)).mean(dim=1)
+
+    # ------------------------------------------------------------------ steps
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        labels = batch["label"]
+        if (labels < 0).any():
+            raise ValueError(f"training batch has unlabelled videos: {batch['video_id']}")
+        logits, _ = self.logits(batch["video"])
+        if self.novel_mask.any():
+            if self.novel_mask[labels].any():
+                raise ValueError("a training batch contains novel classes; the base-to-novel "
+                                 "protocol trains on base classes only (use a base-only split)")
+            logits = logits.masked_fill(self.novel_mask, float("-inf"))
+        loss = F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(labels))
+        return loss
+
+    def _evaluate(self, batch: dict, metrics: nn.ModuleDict) -> None:
+        labels = batch["label"]
+        probs = self(batch["video"])
+        metrics["all"].update(probs, labels)
+        for group, members in self.class_groups.items():
+            keep = torch.isin(labels, torch.tensor(members, device=labels.device))
+            if keep.any():
+                metrics[f"group_{group}"].update(probs[keep], labels[keep])
+        if "base" in metrics:
+            novel = self.novel_mask[labels]
+            for name, subset, column_mask in (("base", ~novel, self.novel_mask), ("novel", novel, ~self.novel_mask)):
+                if subset.any():
+                    restricted = probs[subset].masked_fill(column_mask, -1.0)
+                    metrics[name].update(restricted, labels[subset])
+
+    def _log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
+        values = dict(metrics["all"].compute())
+        for name, metric in metrics.items():
+            if name == "all" or metric.update_count == 0:
+                continue
+            values[f"{prefix}{name.removeprefix('group_')}_top1"] = metric.compute()
+        if f"{prefix}base_top1" in values and f"{prefix}novel_top1" in values:
+            b, n = values[f"{prefix}base_top1"], values[f"{prefix}novel_top1"]
+            values[f"{prefix}hm"] = 2 * b * n / (b + n) if (b + n) > 0 else torch.zeros_like(b)
+        self.log_dict(values, prog_bar=prefix == "val/")
+        for metric in metrics.values():
+            metric.reset()
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, self.val_metrics)
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics(self.val_metrics, "val/")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, self.test_metrics)
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics(self.test_metrics, "test/")
+
+    def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
+        probs = self(batch["video"])
+        top = probs.topk(min(5, self.num_classes), dim=-1)
+        names = self.class_names or [str(i) for i in range(self.num_classes)]
+        return [{"video_id": vid, "top": [(names[i], float(p)) for p, i in zip(ps.tolist(), idx.tolist())]}
+                for vid, ps, idx in zip(batch["video_id"], top.values, top.indices)]
