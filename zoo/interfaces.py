@@ -145,6 +145,25 @@ class VideoTextModel(nn.Module):
             "added": sum(p.numel() for n, p in params.items() if not self.is_pretrained_parameter(n)),
         }
 
+    def delta_state_dict(self) -> dict[str, torch.Tensor]:
+        """What training changed, i.e. what a checkpoint must store: every trainable parameter
+        plus everything the paradigm added outside the backbone (parameters and persistent
+        buffers). Frozen backbone weights are not stored: they are rebuilt from the backbone's
+        name and checked against its ``weights_sha256``. Paradigms holding modules that must never
+        be saved (a distillation teacher) keep them out of this dict."""
+        trainable = {name for name, p in self.named_parameters() if p.requires_grad}
+        return {name: tensor for name, tensor in self.state_dict().items()
+                if name in trainable or not name.startswith("backbone.")}
+
+    def auxiliary_losses(self, video: torch.Tensor, features: VideoFeatures,
+                         texts: Optional[Sequence[str]] = None,
+                         text_features: Optional[torch.Tensor] = None) -> dict[str, torch.Tensor]:
+        """Training losses the paradigm adds to any task's loss (e.g. feature distillation),
+        given the batch's ``video``, the ``features`` just computed from it and, when the task
+        has them, the ``texts`` it encoded and their ``text_features [N, D]``. Tasks add the sum
+        of these to their own loss and log each one. Default: none."""
+        return {}
+
     def config(self) -> dict:
         """What a checkpoint records to rebuild this model (JSON-able)."""
         return {"paradigm": self.paradigm, "variant": self.variant, "num_frames": self.num_frames,

@@ -289,6 +289,5 @@ def create_backbone(backbone: str, pretrained: PretrainedArg = True) -> Backbone
     spec = get_spec(backbone)
     label, source = _resolve_pretrained(spec, pretrained)
     clip = _create_open_clip(spec, source)
-    clip.eval()
     sha = state_dict_sha256(clip) if source is not None else None
     return Backbone(clip, spec, label, weights_sha256=sha)

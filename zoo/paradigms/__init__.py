@@ -1,17 +1,22 @@
 """The eight transfer paradigms, one file each. Each turns a backbone into a ``VideoTextModel``.
 
-Importing this package registers every implemented paradigm; ``create_video_text_model`` builds
+Importing this package imports every module in it, and each paradigm module registers its class
+(``@register_paradigm``): adding a paradigm is adding a file. ``create_video_text_model`` builds
 one by id.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Optional, Union
 
 from zoo.backbones import Backbone, create_backbone
 from zoo.interfaces import VideoTextModel
-from zoo.paradigms import postnet  # noqa: F401  (registers)
 from zoo.registry import accepted_arguments, paradigm_class
+
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    importlib.import_module(f"{__name__}.{_module}")
 
 
 def create_video_text_model(paradigm: str, backbone: Union[str, Backbone] = "tiny",

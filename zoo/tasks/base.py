@@ -60,6 +60,14 @@ class VideoTask(L.LightningModule):
             raise ValueError(f"video must be [B, T, 3, H, W] or [B, V, T, 3, H, W], got {tuple(video.shape)}")
         return self.model.encode_video(video), 1
 
+    def add_auxiliary_losses(self, loss: torch.Tensor, video: torch.Tensor, features: VideoFeatures,
+                             texts=None, text_features=None, batch_size: int = 1) -> torch.Tensor:
+        """The task's ``loss`` plus the paradigm's auxiliary training losses, each logged."""
+        for name, value in self.model.auxiliary_losses(video, features, texts, text_features).items():
+            self.log(f"train/{name}", value, batch_size=batch_size)
+            loss = loss + value
+        return loss
+
     def parameter_counts(self) -> dict[str, int]:
         params = list(self.parameters())
         return {"trainable": sum(p.numel() for p in params if p.requires_grad),

@@ -138,11 +138,15 @@ class RecognitionTask(VideoTask):
     def logits(self, video: torch.Tensor, class_names: Optional[list[str]] = None) -> tuple[torch.Tensor, int]:
         """Class scores of every view: ``[B * V, K]`` and V."""
         features, views = self.encode_video(video)
+        return self.features_to_logits(features, class_names)[0], views
+
+    def features_to_logits(self, features, class_names: Optional[list[str]] = None):
+        """``VideoFeatures`` -> (logits ``[B, K]``, the class text embeddings used or None)."""
         if self.head is not None and class_names is None:
-            return self.head(features.pooled), views
+            return self.head(features.pooled), None
         text = self.class_text_embeddings(class_names)
         video_embedding = F.normalize(features.video, dim=-1)
-        return self.model.logit_scale.exp() * video_embedding @ text.t(), views
+        return self.model.logit_scale.exp() * video_embedding @ text.t(), text
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
         """Class probabilities ``[B, K]`` (averaged over views when video is multi-view)."""
@@ -154,13 +158,17 @@ class RecognitionTask(VideoTask):
         labels = batch["label"]
         if (labels < 0).any():
             raise ValueError(f"training batch has unlabelled videos: {batch['video_id']}")
-        logits, _ = self.logits(batch["video"])
+        features, _ = self.encode_video(batch["video"])
+        logits, text = self.features_to_logits(features)
         if self.novel_mask.any():
             if self.novel_mask[labels].any():
                 raise ValueError("a training batch contains novel classes; the base-to-novel "
                                  "protocol trains on base classes only (use a base-only split)")
             logits = logits.masked_fill(self.novel_mask, float("-inf"))
         loss = F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
+        self.log("train/task_loss", loss, batch_size=len(labels))
+        texts = [self.prompt_template.format(n) for n in self.class_names] if self.class_names else None
+        loss = self.add_auxiliary_losses(loss, batch["video"], features, texts, text, len(labels))
         self.log("train/loss", loss, prog_bar=True, batch_size=len(labels))
         return loss
 
