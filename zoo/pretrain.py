@@ -139,7 +139,7 @@ def zero_shot_accuracy(model, tokenizer, loader: DataLoader, device) -> dict[str
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--steps", type=int, default=2500)
+    parser.add_argument("--steps", type=int, default=1600)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--weight-decay", type=float, default=0.1)
@@ -147,6 +147,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--world-seed", type=int, default=0)
     parser.add_argument("--eval-size", type=int, default=1000)
+    parser.add_argument("--eval-every", type=int, default=200,
+                        help="report zero-shot accuracy on 200 of the held-out stills every N steps")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
     parser.add_argument("--out", type=Path, default=None,
@@ -183,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
                         num_workers=args.workers, collate_fn=Collate(), drop_last=True,
                         persistent_workers=args.workers > 0)
     eval_loader = DataLoader(held_out, batch_size=250, num_workers=args.workers, collate_fn=Collate())
+    probe = StillDataset(world, 200, cfg["mean"], cfg["std"], offset=EVAL_OFFSET, num_objects=1)
+    probe_loader = DataLoader(probe, batch_size=200, collate_fn=Collate())
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
@@ -206,6 +210,10 @@ def run(args: argparse.Namespace) -> int:
             model.logit_scale.clamp_(0, math.log(100))
         if step % 20 == 0:
             progress.set_postfix(loss=f"{loss.item():.3f}", scale=f"{model.logit_scale.exp().item():.1f}")
+        if args.eval_every and (step + 1) % args.eval_every == 0 and step + 1 < args.steps:
+            accuracy = zero_shot_accuracy(model, tokenizer, probe_loader, device)
+            progress.write(f"step {step + 1}: " + ", ".join(f"{k} {v:.1f}%" for k, v in accuracy.items()))
+            model.train()
     train_seconds = time.time() - start
 
     out.mkdir(parents=True, exist_ok=True)

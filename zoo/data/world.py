@@ -91,7 +91,10 @@ class WorldDataModule(ZooDataModule):
     def dataset_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {
             "class_names": self.class_names,
-            "class_groups": {"order_dependent": [ACTION_PHRASES[a] for a in ORDER_DEPENDENT_ACTIONS]},
+            "class_groups": {
+                "order_dependent": [ACTION_PHRASES[a] for a in ACTIONS if a in ORDER_DEPENDENT_ACTIONS],
+                "order_independent": [ACTION_PHRASES[a] for a in ACTIONS if a not in ORDER_DEPENDENT_ACTIONS],
+            },
         }
         if self.zero_shot:
             info["novel_classes"] = [ACTION_PHRASES[a] for a in self.novel_actions]

@@ -1,0 +1,106 @@
+"""Recognition: heads, multi-view averaging, metrics (closed set, groups, base-to-novel)."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from zoo.interfaces import VideoFeatures
+from zoo.tasks.recognition import RecognitionTask, read_class_names
+
+NAMES = ["moving left", "moving right", "growing", "shrinking"]
+
+
+def make(**kwargs):
+    kwargs.setdefault("class_names", NAMES)
+    return RecognitionTask(paradigm="postnet", variant="meanp", backbone="tiny",
+                           backbone_pretrained=False, num_frames=2, **kwargs)
+
+
+def fake_features(task, pooled: torch.Tensor, video: torch.Tensor):
+    """Make the model return fixed features (one row per view)."""
+    def encode_video(v):
+        return VideoFeatures(video=video, frames=video[:, None], tokens=None, grid=(1, 1), pooled=pooled)
+    task.model.encode_video = encode_video
+
+
+def test_multi_view_probabilities_are_averaged():
+    task = make()
+    torch.manual_seed(1)
+    views = torch.randn(2, 3, 2, 3, 64, 64)  # B=2 videos, V=3 views
+    with torch.no_grad():
+        multi = task(views)
+        single = torch.stack([torch.stack([task(views[b, v][None])[0] for v in range(3)]).mean(0)
+                              for b in range(2)])
+    assert multi.shape == (2, 4)
+    assert torch.allclose(multi, single, atol=1e-6)
+    assert torch.allclose(multi.sum(-1), torch.ones(2))
+
+
+def test_text_head_is_scaled_cosine():
+    task = make(head="text")
+    video = torch.tensor([[1.0] + [0.0] * 127])
+    fake_features(task, video, video)
+    text = F.normalize(torch.randn(4, 128), dim=-1)
+    task.class_text_embeddings = lambda names=None: text
+    logits, views = task.logits(torch.zeros(1, 2, 3, 64, 64))
+    assert views == 1
+    expected = task.model.logit_scale.exp() * text[:, 0]
+    assert torch.allclose(logits[0], expected, atol=1e-5)
+
+
+def test_base_to_novel_metrics_hand_computed():
+    task = make(head="text", novel_classes=["growing", "shrinking"],
+                class_groups={"horizontal": ["moving left", "moving right"]})
+    # 4 test clips with labels 0, 1 (base) and 2, 3 (novel); the fixed probabilities below give:
+    # base clips ranked among base classes: clip0 -> 0 (right), clip1 -> 0 (wrong)  => base 50%
+    # novel clips among novel classes: clip2 -> 2 (right), clip3 -> 3 (right)        => novel 100%
+    probs = torch.tensor([[0.4, 0.1, 0.45, 0.05],
+                          [0.5, 0.2, 0.1, 0.2],
+                          [0.6, 0.0, 0.3, 0.1],
+                          [0.1, 0.1, 0.3, 0.5]])
+    task.forward = lambda video: probs
+    task._evaluate({"video": None, "label": torch.tensor([0, 1, 2, 3])}, task.test_metrics)
+    logged = {}
+    task.log_dict = lambda values, **_: logged.update({k: float(v) for k, v in values.items()})
+    task._log_metrics(task.test_metrics, "test/")
+    assert logged["test/base_top1"] == pytest.approx(0.5)
+    assert logged["test/novel_top1"] == pytest.approx(1.0)
+    assert logged["test/hm"] == pytest.approx(2 * 0.5 * 1.0 / 1.5)
+    # all-class top-1: argmax over all 4 -> [2, 0, 0, 3] vs [0, 1, 2, 3] => 1 of 4
+    assert logged["test/top1"] == pytest.approx(0.25)
+    # horizontal group (clips 0, 1): predictions 2 and 0 => 0 of 2
+    assert logged["test/horizontal_top1"] == pytest.approx(0.0)
+
+
+def test_training_refuses_novel_labels_and_masks_novel_columns():
+    task = make(head="text", novel_classes=["shrinking"])
+    batch = {"video": torch.randn(2, 2, 3, 64, 64), "label": torch.tensor([0, 3]), "video_id": ["a", "b"]}
+    with pytest.raises(ValueError, match="novel classes"):
+        task.training_step(batch, 0)
+    batch["label"] = torch.tensor([0, 2])
+    task.log = lambda *a, **k: None
+    loss = task.training_step(batch, 0)
+    assert torch.isfinite(loss)
+
+
+def test_linear_head_reads_pooled_and_counts():
+    task = make()
+    assert task.head[1].in_features == task.model.feature_dim
+    assert task.parameter_counts()["trainable"] == task.model.feature_dim * 4 + 4
+
+
+def test_argument_errors(tmp_path):
+    with pytest.raises(ValueError, match="needs class_names"):
+        make(class_names=None)
+    with pytest.raises(ValueError, match="num_classes=3"):
+        make(num_classes=3)
+    with pytest.raises(ValueError, match="text head"):
+        make(class_names=None, num_classes=4, head="text")
+    with pytest.raises(ValueError, match="not in class_names"):
+        make(novel_classes=["jumping"])
+    label_map = tmp_path / "labels.txt"
+    label_map.write_text("a\nb\n\nc\n")
+    with pytest.raises(ValueError, match="empty line 3"):
+        read_class_names(str(label_map))
+    label_map.write_text("a\nb\n")
+    assert read_class_names(str(label_map)) == ["a", "b"]

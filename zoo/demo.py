@@ -1,0 +1,157 @@
+"""``zoo demo``: zoo's main job on the embedded defaults, start to finish, on a CPU.
+
+1. Load ``tiny``, zoo's own image-language model, and show zero-shot recognition on a generated
+   clip: the actor's colour and shape are named from text alone (what an image model can do),
+   while its *action* is near chance (motion is invisible in a single frame).
+2. Fine-tune ``postnet × recognition`` through the Lightning CLI twice — ``meanp`` (an average
+   over frames) and ``seqtransf`` (CLIP4Clip's temporal transformer) — with the same recipe
+   (``configs/recognition/postnet.yaml``), then test each with ``zoo test --ckpt_path``.
+3. Print the test metrics side by side. A mean over frames cannot see order, so ``meanp`` cannot
+   tell moving left from moving right; ``seqtransf`` can.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+
+from zoo.paths import REPO_ROOT
+
+CONFIG = REPO_ROOT / "configs" / "recognition" / "postnet.yaml"
+VARIANTS = ("meanp", "seqtransf")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--epochs", type=int, default=None, help="override the recipe's max_epochs")
+    parser.add_argument("--train-size", type=int, default=None, help="override the number of training clips")
+    parser.add_argument("--test-size", type=int, default=None, help="override the number of test clips")
+    parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="where the runs go")
+    parser.add_argument("--backbone-pretrained", default="true",
+                        help="'false' runs the demo on a random tiny backbone (a quick smoke test)")
+
+
+def _header(text: str) -> None:
+    print(f"\n{'=' * 78}\n{text}\n{'=' * 78}", flush=True)
+
+
+@torch.no_grad()
+def zero_shot_showcase(backbone_pretrained) -> dict[str, float]:
+    """Zero-shot colour / shape / action of world test clips with the tiny backbone alone."""
+    from zoo.backbones import create_backbone
+    from zoo.data.synthetic import ACTION_PHRASES, ACTIONS, COLOURS, SHAPES, SIZES, SyntheticWorld
+    from zoo.data.transforms import VideoTransform
+
+    backbone = create_backbone("tiny", pretrained=backbone_pretrained).eval()
+    transform = VideoTransform(backbone.preprocess, train=False)
+    world = SyntheticWorld("test", size=100)
+
+    def classifier(prompts: dict[str, list[str]]) -> tuple[list[str], torch.Tensor]:
+        weights = [F.normalize(F.normalize(backbone.encode_text(texts), dim=-1).mean(0), dim=-1)
+                   for texts in prompts.values()]
+        return list(prompts), torch.stack(weights)
+
+    heads = {
+        "colour": classifier({c: [f"a {s} {c} {shape}" for s in SIZES for shape in SHAPES] for c in COLOURS}),
+        "shape": classifier({shape: [f"a {s} {c} {shape}" for s in SIZES for c in COLOURS] for shape in SHAPES}),
+        "action": classifier({ACTION_PHRASES[a]: [f"a shape {ACTION_PHRASES[a]}"] for a in ACTIONS}),
+    }
+    correct = {name: 0 for name in heads}
+    for index in range(len(world)):
+        clip = world.clip(index)
+        actor = clip.objects[clip.actor]
+        frames = torch.as_tensor(world.render(index, frames=range(0, clip.num_frames, 2)))
+        video = transform(frames).video
+        embedding = F.normalize(F.normalize(backbone.encode_image(video), dim=-1).mean(0), dim=-1)
+        truth = {"colour": actor.colour, "shape": actor.shape, "action": ACTION_PHRASES[clip.action]}
+        for name, (names, weights) in heads.items():
+            probs = (backbone.logit_scale.exp() * embedding @ weights.t()).softmax(-1)
+            correct[name] += names[int(probs.argmax())] == truth[name]
+            if index == 0:
+                top = probs.topk(3)
+                shown = ", ".join(f"{names[i]} {p:.2f}" for p, i in zip(top.values.tolist(), top.indices.tolist()))
+                print(f"  {name:7s} truth: {truth[name]:15s} zero-shot top-3: {shown}")
+        if index == 0:
+            print(f"  (clip {clip.video_id}: \"{clip.captions[0]}\")")
+    accuracy = {name: 100.0 * c / len(world) for name, c in correct.items()}
+    print(f"\n  zero-shot top-1 over {len(world)} test clips: colour {accuracy['colour']:.0f}%, "
+          f"shape {accuracy['shape']:.0f}% (chance {100 / len(COLOURS):.0f}%, {100 / len(SHAPES):.0f}%), "
+          f"action {accuracy['action']:.0f}% (chance {100 / len(ACTIONS):.0f}%)")
+    return accuracy
+
+
+def _cli(arguments: list[str]):
+    """Run ``zoo <arguments>`` (a LightningCLI subcommand) in this process, as the shell would."""
+    from zoo.cli import ZooCLI
+
+    argv, sys.argv = sys.argv, sys.argv[:1]
+    try:
+        return ZooCLI(args=arguments)
+    finally:
+        sys.argv = argv
+
+
+def run_variant(variant: str, args: argparse.Namespace) -> dict:
+    """``zoo fit`` then ``zoo test --ckpt_path`` for one postnet variant; returns test metrics."""
+    common = ["--config", str(CONFIG), "--model.init_args.variant", variant,
+              "--model.init_args.backbone_pretrained", args.backbone_pretrained,
+              "--trainer.logger.init_args.save_dir", str(args.out), "--trainer.logger.init_args.name", variant]
+    if args.train_size is not None:
+        common += ["--data.init_args.train_size", str(args.train_size)]
+    if args.test_size is not None:
+        common += ["--data.init_args.test_size", str(args.test_size)]
+    fit_args = ["fit", *common] + (["--trainer.max_epochs", str(args.epochs)] if args.epochs else [])
+    print(f"\n$ zoo {' '.join(fit_args)}", flush=True)
+    start = time.time()
+    fit = _cli(fit_args)
+    train_seconds = time.time() - start
+    checkpoint = fit.trainer.checkpoint_callback.last_model_path or fit.trainer.checkpoint_callback.best_model_path
+    test_args = ["test", *common, "--ckpt_path", checkpoint]
+    print(f"\n$ zoo {' '.join(test_args)}", flush=True)
+    tested = _cli(test_args)
+    metrics = {k: float(v) for k, v in tested.trainer.callback_metrics.items() if k.startswith("test/")}
+    counts = tested.model.parameter_counts()
+    return {"variant": variant, "train_seconds": train_seconds, "checkpoint": checkpoint,
+            "trainable": counts["trainable"], **metrics}
+
+
+COLUMNS = [("postnet variant", "variant", "{}"), ("trainable params", "trainable", "{:,}"),
+           ("top-1", "test/top1", "{:.1%}"), ("top-5", "test/top5", "{:.1%}"),
+           ("mean-class", "test/mean_class", "{:.1%}"),
+           ("order-dependent top-1", "test/order_dependent_top1", "{:.1%}"),
+           ("other actions top-1", "test/order_independent_top1", "{:.1%}"),
+           ("train time", "train_seconds", "{:.0f} s")]
+
+
+def comparison_table(results: list[dict]) -> str:
+    """A Markdown table of the runs, one row per variant."""
+    rows = [[fmt.format(row[key]) if key in row else "n/a" for _, key, fmt in COLUMNS] for row in results]
+    widths = [max(len(name), *(len(r[i]) for r in rows)) for i, (name, _, _) in enumerate(COLUMNS)]
+    lines = ["| " + " | ".join(name.ljust(w) for (name, _, _), w in zip(COLUMNS, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths))) + " |"
+              for r in rows]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.time()
+    pretrained: Optional[bool] = args.backbone_pretrained.lower() not in ("false", "0", "no")
+    _header("1/3  zoo's tiny image-language backbone: zero-shot on a generated clip")
+    zero_shot_showcase(pretrained)
+    results = []
+    for i, variant in enumerate(VARIANTS):
+        _header(f"2/3  fine-tune postnet x recognition, variant {variant!r} ({i + 1}/{len(VARIANTS)})")
+        results.append(run_variant(variant, args))
+    _header("3/3  test metrics side by side (world test split, protocol in the recipe)")
+    print(comparison_table(results))
+    gap = results[1].get("test/order_dependent_top1", 0) - results[0].get("test/order_dependent_top1", 0)
+    print(f"\nseqtransf - meanp on the order-dependent actions: {gap:+.1%} "
+          "(a mean over frames cannot see order; a temporal transformer can)")
+    print(f"demo finished in {time.time() - start:.0f} s")
+    return 0
