@@ -135,8 +135,9 @@ class PromptTuning(FrameWiseModel):
             if sum(lengths.values()) > backbone.context_length - 3:
                 raise ValueError(f"prefix_length + postfix_length = {sum(lengths.values())} leaves no room "
                                  f"for text in the backbone's {backbone.context_length}-token context")
-            self.text_prefix = nn.Parameter(torch.randn(lengths["prefix_length"], backbone.text_width) * CONTEXT_INIT_STD)
-            self.text_postfix = nn.Parameter(torch.randn(lengths["postfix_length"], backbone.text_width) * CONTEXT_INIT_STD)
+            width = backbone.text_width
+            self.text_prefix = nn.Parameter(torch.randn(lengths["prefix_length"], width) * CONTEXT_INIT_STD)
+            self.text_postfix = nn.Parameter(torch.randn(lengths["postfix_length"], width) * CONTEXT_INIT_STD)
             if temporal_layers < 1:
                 raise ValueError(f"temporal_layers must be at least 1, got {temporal_layers}")
             d = backbone.embed_dim
