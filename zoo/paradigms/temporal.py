@@ -28,11 +28,13 @@ def make_blocks(width: int, layers: int, heads: int, quick_gelu: bool = True) ->
 
 class TemporalTransformer(nn.Module):
     """Position embedding + blocks over a sequence of frame features, with a residual to the
-    input: ``[B, T, D] -> [B, T, D]``. ``positions`` is the largest T supported."""
+    input (``residual=False``: without, as Ju et al.): ``[B, T, D] -> [B, T, D]``.
+    ``positions`` is the largest T supported."""
 
-    def __init__(self, blocks: nn.ModuleList, width: int, positions: int):
+    def __init__(self, blocks: nn.ModuleList, width: int, positions: int, residual: bool = True):
         super().__init__()
         self.blocks = blocks
+        self.residual = residual
         self.position_embedding = nn.Parameter(torch.empty(positions, width))
         nn.init.normal_(self.position_embedding, std=0.02)
 
@@ -44,4 +46,4 @@ class TemporalTransformer(nn.Module):
         x = frames + self.position_embedding[:t].to(frames.dtype)
         for block in self.blocks:
             x = block(x)
-        return x + frames
+        return x + frames if self.residual else x
