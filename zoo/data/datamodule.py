@@ -24,6 +24,7 @@ from zoo.data.sampling import make_sampler
 from zoo.data.transforms import VideoTransform
 
 SPLITS = ("train", "val", "test")
+EVAL_QA_MODES = ("first", "expand")
 
 
 class ZooDataModule(L.LightningDataModule):
@@ -39,12 +40,19 @@ class ZooDataModule(L.LightningDataModule):
         num_frames: frames per clip; ``None`` takes the model's (set by ``connect``).
         on_error: ``raise`` on an unreadable video, or ``skip`` it and count it.
         seed: seed of the training-time randomness (frame offsets, crops).
+        eval_qa: how validation / test items pick their question (``VideoDataset``'s ``qa``):
+            ``"first"`` (one item per record, its first question) or ``"expand"`` (one item per
+            question, for QA evaluation of records that hold several questions). Training
+            always draws one question per item at random.
     """
 
     def __init__(self, batch_size: int = 16, num_workers: int = 0, sampling: str = "uniform",
                  frame_stride: int = 1, test_clips: int = 1, test_crops: int = 1,
-                 num_frames: Optional[int] = None, on_error: str = "raise", seed: int = 0):
+                 num_frames: Optional[int] = None, on_error: str = "raise", seed: int = 0,
+                 eval_qa: str = "first"):
         super().__init__()
+        if eval_qa not in EVAL_QA_MODES:
+            raise ValueError(f"eval_qa must be one of {EVAL_QA_MODES}, got {eval_qa!r}")
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.sampling = sampling
@@ -54,6 +62,7 @@ class ZooDataModule(L.LightningDataModule):
         self.num_frames = num_frames
         self.on_error = on_error
         self.seed = seed
+        self.eval_qa = eval_qa
         self.preprocess: Optional[dict] = None
         self.datasets: dict[str, VideoDataset] = {}
 
@@ -98,7 +107,8 @@ class ZooDataModule(L.LightningDataModule):
         sampler = make_sampler(self.sampling, num_frames=self.num_frames, clips=clips, train=train, **kwargs)
         transform = VideoTransform(preprocess, train=train, crops=crops)
         return VideoDataset(self.records(split), self.source(split), sampler, transform,
-                            train=train, seed=self.seed, on_error=self.on_error)
+                            train=train, seed=self.seed, on_error=self.on_error,
+                            qa=None if train else self.eval_qa)
 
     def setup(self, stage: Optional[str] = None) -> None:
         wanted = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",),

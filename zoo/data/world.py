@@ -9,6 +9,11 @@ Protocols
 - ``zero_shot=True`` (base-to-novel): the training split holds base actions and base shapes only
   (``WorldConfig(base_only=True)``); validation and test hold everything; ``dataset_info`` names
   the novel classes so the task reports base / novel / harmonic-mean accuracy.
+
+Question answering: every clip holds one open-ended and one multiple-choice question of each
+question type. ``qa_format="open"`` / ``"mc"`` keeps only one kind in every split (``None``: both);
+``eval_qa="expand"`` evaluates every question of a clip instead of its first one.
+``dataset_info`` gives QA tasks the answer vocabulary and the question types.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ import numpy as np
 
 from zoo.data.datamodule import ZooDataModule
 from zoo.data.records import VideoRecord
-from zoo.data.synthetic import (ACTION_PHRASES, ACTIONS, NOVEL_ACTIONS, ORDER_DEPENDENT_ACTIONS,
-                                SyntheticWorld, WorldConfig)
+from zoo.data.synthetic import (ACTION_PHRASES, ACTIONS, ANSWER_VOCAB, NOVEL_ACTIONS,
+                                ORDER_DEPENDENT_ACTIONS, QUESTION_TYPES, SyntheticWorld,
+                                WorldConfig)
+
+QA_FORMATS = ("open", "mc")
 
 
 class WorldVideo:
@@ -51,6 +59,8 @@ class WorldDataModule(ZooDataModule):
         zero_shot: base-to-novel protocol (see the module docstring).
         novel_actions: the actions held out under ``zero_shot``.
         world_seed: the world's seed (scenes); ``seed`` (base class) drives training randomness.
+        qa_format: ``"open"`` keeps only the open-ended questions of every clip, ``"mc"`` only
+            the multiple-choice ones; ``None`` keeps both.
         (the rest: see :class:`~zoo.data.datamodule.ZooDataModule`)
     """
 
@@ -60,10 +70,13 @@ class WorldDataModule(ZooDataModule):
                  world_seed: int = 0, batch_size: int = 16, num_workers: int = 0,
                  sampling: str = "uniform", frame_stride: int = 1, test_clips: int = 1,
                  test_crops: int = 1, num_frames: Optional[int] = None, on_error: str = "raise",
-                 seed: int = 0):
+                 seed: int = 0, qa_format: Optional[str] = None, eval_qa: str = "first"):
         super().__init__(batch_size=batch_size, num_workers=num_workers, sampling=sampling,
                          frame_stride=frame_stride, test_clips=test_clips, test_crops=test_crops,
-                         num_frames=num_frames, on_error=on_error, seed=seed)
+                         num_frames=num_frames, on_error=on_error, seed=seed, eval_qa=eval_qa)
+        if qa_format is not None and qa_format not in QA_FORMATS:
+            raise ValueError(f"qa_format must be one of {QA_FORMATS} or None, got {qa_format!r}")
+        self.qa_format = qa_format
         novel = tuple(novel_actions) if novel_actions is not None else NOVEL_ACTIONS
         unknown = [a for a in novel if a not in ACTIONS]
         if unknown:
@@ -95,6 +108,8 @@ class WorldDataModule(ZooDataModule):
                 "order_dependent": [ACTION_PHRASES[a] for a in ACTIONS if a in ORDER_DEPENDENT_ACTIONS],
                 "order_independent": [ACTION_PHRASES[a] for a in ACTIONS if a not in ORDER_DEPENDENT_ACTIONS],
             },
+            "answer_vocab": list(ANSWER_VOCAB),
+            "question_types": list(QUESTION_TYPES),
         }
         if self.zero_shot:
             info["novel_classes"] = [ACTION_PHRASES[a] for a in self.novel_actions]
@@ -102,7 +117,12 @@ class WorldDataModule(ZooDataModule):
 
     def records(self, split: str) -> list[VideoRecord]:
         world = self.world(split)
-        return [world.record(i) for i in range(len(world))]
+        records = [world.record(i) for i in range(len(world))]
+        if self.qa_format is not None:
+            multiple_choice = self.qa_format == "mc"
+            for record in records:
+                record.qa = [qa for qa in record.qa if bool(qa.choices) == multiple_choice]
+        return records
 
     def source(self, split: str) -> Callable[[VideoRecord], WorldVideo]:
         world = self.world(split)

@@ -1,0 +1,435 @@
+"""Video question answering over any paradigm: open-ended (a fixed answer vocabulary) or
+multiple choice.
+
+Question-video fusion (both modes)
+    v = normalise(VideoFeatures.video) [B, D],  q = normalise(model.encode_text(question)) [B, D]
+    z = v + fc2(GELU(fc1(LayerNorm([v, q, normalise(v * q)]))))                        [B, D]
+``fc2`` starts at zero, so at initialisation ``z = v``: the fused feature *is* the paradigm's video
+embedding, and the question steers it through a residual MLP (the classic VQA "concatenate +
+elementwise product" fusion). It stays in the joint space, reads only ``VideoFeatures.video``
+(every paradigm produces it) and adds ``3D·H + H + H·D + D + 6D`` parameters (H = ``fusion_hidden``,
+default D). Temporal reasoning is the paradigm's job (its video embedding); the task only fuses.
+
+Open-ended (MSRVTT-QA protocol, ``reference/datasets.md`` §4.1)
+    logits = Linear(D, K)(Dropout(z)) over ``answer_vocab`` (K answers), cross-entropy. A training
+    question whose answer is not in the vocabulary is dropped from the loss and counted
+    (``train/dropped_oov``, ``dropped_oov`` on the module). In evaluation the prediction is the
+    arg-max answer *string*, correct on exact match: an out-of-vocabulary ground truth is always
+    wrong and stays in the denominator (``<split>/oov_rate`` reports how many there were).
+
+Multiple choice (NExT-QA style, §4.2)
+    candidate ``c_i = normalise(encode_text(choice_template.format(question=..., answer=a_i)))``,
+    score ``s_i = logit_scale.exp() * <normalise(z), c_i>``, cross-entropy over the candidates
+    (items may have different numbers of candidates: the missing ones score -inf). At
+    initialisation this is CLIP's zero-shot matching of the video against "question answer".
+
+Evaluation: probabilities are averaged over the views of a multi-view batch, then accuracy
+(torchmetrics ``MeanMetric`` of per-question correctness) overall (``<split>/acc``), per
+``question_types`` (``<split>/acc_<type>``) and per named ``question_type_groups``
+(``<split>/acc_<group>``, e.g. NExT-QA's C = CW + CH).
+
+Text embeddings are cached by string (bounded, least recently used first out) while
+``model.text_is_trainable`` is False; otherwise they are recomputed with gradients every step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, OrderedDict
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics import MeanMetric
+
+from zoo.interfaces import VideoFeatures
+from zoo.registry import register_task
+from zoo.tasks.base import VideoTask
+
+MODES = ("open", "mc")
+#: Most question / candidate texts whose embeddings are kept while the text tower is frozen.
+TEXT_CACHE_ENTRIES = 65_536
+
+
+def read_answer_vocab(answer_vocab: Union[Sequence[str], str, Path, None]) -> Optional[list[str]]:
+    """The answer vocabulary as a list: given as a list, or read from a file with one answer per
+    line. Empty or repeated answers raise, naming the entry."""
+    if answer_vocab is None:
+        return None
+    if isinstance(answer_vocab, (str, Path)):
+        path = Path(answer_vocab)
+        if not path.is_file():
+            raise FileNotFoundError(f"answer_vocab: {path} is not a file (give a list of answers "
+                                    "or a file with one answer per line)")
+        answers = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        where = f"answer_vocab file {path}, line"
+    else:
+        answers = list(answer_vocab)
+        where = "answer_vocab entry"
+    if not answers:
+        raise ValueError("answer_vocab is empty")
+    for i, answer in enumerate(answers):
+        if not isinstance(answer, str) or not answer.strip():
+            raise ValueError(f"{where} {i + 1}: expected a non-empty answer, got {answer!r}")
+    repeated = sorted(a for a, n in Counter(answers).items() if n > 1)
+    if repeated:
+        raise ValueError(f"answer_vocab repeats {repeated}; every answer must be listed once")
+    return answers
+
+
+def top_answers(answers: Iterable[str], k: int = 1000) -> list[str]:
+    """The ``k`` most frequent answers, most frequent first (ties: first seen first): the
+    MSRVTT-QA / MSVD-QA vocabulary is the top-1000 answers of the training split."""
+    if k < 1:
+        raise ValueError(f"k must be positive, got {k}")
+    return [answer for answer, _ in Counter(answers).most_common(k)]
+
+
+def _first_few(ids: Sequence[str], n: int = 5) -> str:
+    """``ids`` for an error message: the first ``n`` and how many more."""
+    ids = list(ids)
+    return ", ".join(ids[:n]) + (f" (and {len(ids) - n} more)" if len(ids) > n else "")
+
+
+class QuestionVideoFusion(nn.Module):
+    """``(video [B, D], question [B, D]) -> [B, D]``: the residual MLP fusion of the module doc;
+    equals ``normalise(video)`` at initialisation."""
+
+    def __init__(self, dim: int, hidden: Optional[int] = None):
+        super().__init__()
+        hidden = hidden or dim
+        self.norm = nn.LayerNorm(3 * dim)
+        self.fc1 = nn.Linear(3 * dim, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dim)
+        nn.init.zeros_(self.fc2.weight)
+        nn.init.zeros_(self.fc2.bias)
+
+    def forward(self, video: torch.Tensor, question: torch.Tensor) -> torch.Tensor:
+        v = F.normalize(video, dim=-1)
+        q = F.normalize(question, dim=-1)
+        x = torch.cat([v, q, F.normalize(v * q, dim=-1)], dim=-1)
+        return v + self.fc2(self.act(self.fc1(self.norm(x))))
+
+
+@register_task
+class QATask(VideoTask):
+    """Open-ended or multiple-choice video question answering over any paradigm.
+
+    Args (besides :class:`~zoo.tasks.base.VideoTask`'s):
+        mode: ``"open"`` (classification over ``answer_vocab``) or ``"mc"`` (score each item's
+            ``choices``).
+        answer_vocab: the open-ended answers, a list or a file with one answer per line (the CLI
+            fills it from ``datamodule.dataset_info()``; ``top_answers`` builds the MSRVTT-QA
+            top-1000). Unused in ``mc`` mode.
+        question_types: the ``question_type`` strings the data uses; each gets ``acc_<type>``,
+            and a batch with any other type raises. ``None``: overall accuracy only.
+        question_type_groups: ``{group: [type, ...]}``, each reported as ``acc_<group>``
+            (NExT-QA: ``{"C": ["CW", "CH"], "T": ["TN", "TC", "TP"], "D": ["DC", "DL", "DO"]}``).
+        choice_template: the text of a candidate, from ``{question}`` and ``{answer}``.
+        fusion_hidden: hidden width H of the fusion MLP (default D).
+        head_dropout: dropout before the open-ended classifier.
+    """
+
+    task = "qa"
+
+    def __init__(self, paradigm: str = "postnet", backbone: str = "tiny",
+                 variant: Optional[str] = None, num_frames: int = 8,
+                 backbone_pretrained: Union[bool, str] = True,
+                 paradigm_args: Optional[dict[str, Any]] = None,
+                 mode: str = "open", answer_vocab: Union[list[str], str, None] = None,
+                 question_types: Optional[list[str]] = None,
+                 question_type_groups: Optional[dict[str, list[str]]] = None,
+                 choice_template: str = "{question} {answer}",
+                 fusion_hidden: Optional[int] = None, head_dropout: float = 0.0,
+                 lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
+                 warmup_fraction: float = 0.1):
+        # arguments are checked before the model is built, so a typo fails at once
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        try:
+            choice_template.format(question="q", answer="a")
+        except (KeyError, IndexError) as e:
+            raise ValueError(f"choice_template may use only {{question}} and {{answer}}, got "
+                             f"{choice_template!r}") from e
+        vocab = read_answer_vocab(answer_vocab)
+        if mode == "open" and vocab is None:
+            raise ValueError("open-ended QA needs answer_vocab (a list, or a file with one answer "
+                             "per line); the CLI fills it from the datamodule's dataset_info()")
+        types = list(question_types or [])
+        if len(set(types)) != len(types):
+            raise ValueError(f"question_types repeats a type: {types}")
+        groups = {g: list(members) for g, members in (question_type_groups or {}).items()}
+        unknown = sorted({t for members in groups.values() for t in members} - set(types))
+        if unknown:
+            raise ValueError(f"question_type_groups name types not in question_types: {unknown}")
+        clashes = sorted(set(groups) & set(types))
+        if clashes:
+            raise ValueError(f"question_type_groups reuse type names {clashes} as group names")
+
+        super().__init__(paradigm, backbone, variant, num_frames, backbone_pretrained,
+                         paradigm_args, lr, backbone_lr, weight_decay, warmup_fraction)
+        self.save_hyperparameters()
+        self.mode = mode
+        self.choice_template = choice_template
+        self.answer_vocab = vocab if mode == "open" else None
+        self._answer_index = {a: i for i, a in enumerate(self.answer_vocab or [])}
+        self.question_types = types
+        self.question_type_groups = groups
+
+        self.fusion = QuestionVideoFusion(self.model.embed_dim, fusion_hidden)
+        if mode == "open":
+            self.classifier = nn.Sequential(nn.Dropout(head_dropout),
+                                            nn.Linear(self.model.embed_dim, len(self.answer_vocab)))
+        else:
+            self.classifier = None
+        self.val_metrics = self._make_metrics()
+        self.test_metrics = self._make_metrics()
+        self.dropped_oov = 0
+        self._text_cache: "OrderedDict[str, torch.Tensor]" = OrderedDict()
+
+    # ------------------------------------------------------------------ metrics
+    def _make_metrics(self) -> nn.ModuleDict:
+        return nn.ModuleDict({
+            "acc": MeanMetric(),
+            "oov": MeanMetric(),
+            "types": nn.ModuleList(MeanMetric() for _ in self.question_types),
+            "groups": nn.ModuleList(MeanMetric() for _ in self.question_type_groups),
+        })
+
+    def _type_indices(self, batch: dict) -> Optional[list[int]]:
+        """Position of each item's ``question_type`` in ``question_types`` (None without types)."""
+        if not self.question_types:
+            return None
+        types = batch.get("question_type")
+        if types is None:
+            raise ValueError("question_types are set but the batch has no 'question_type'")
+        unknown = sorted({t for t in types if t not in self.question_types})
+        if unknown:
+            raise ValueError(f"batch question_type(s) {unknown} are not in question_types "
+                             f"{self.question_types}")
+        return [self.question_types.index(t) for t in types]
+
+    def _update_metrics(self, metrics: nn.ModuleDict, correct: torch.Tensor,
+                        oov: Optional[torch.Tensor], batch: dict) -> None:
+        correct = correct.float()
+        metrics["acc"].update(correct)
+        if oov is not None:
+            metrics["oov"].update(oov.float())
+        indices = self._type_indices(batch)
+        if indices is None:
+            return
+        indices = torch.tensor(indices, device=correct.device)
+        for t, metric in enumerate(metrics["types"]):
+            if (indices == t).any():
+                metric.update(correct[indices == t])
+        for metric, members in zip(metrics["groups"], self.question_type_groups.values()):
+            keep = torch.isin(indices, torch.tensor([self.question_types.index(m) for m in members],
+                                                    device=correct.device))
+            if keep.any():
+                metric.update(correct[keep])
+
+    def _log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
+        values = {f"{prefix}acc": metrics["acc"].compute()}
+        if metrics["oov"].update_count:
+            values[f"{prefix}oov_rate"] = metrics["oov"].compute()
+        named = list(zip(self.question_types, metrics["types"]))
+        named += list(zip(self.question_type_groups, metrics["groups"]))
+        for name, metric in named:
+            if metric.update_count:
+                values[f"{prefix}acc_{name}"] = metric.compute()
+        self.log_dict(values, prog_bar=prefix == "val/")
+        for metric in [metrics["acc"], metrics["oov"], *metrics["types"], *metrics["groups"]]:
+            metric.reset()
+
+    # ------------------------------------------------------------------ text
+    def text_embeddings(self, texts: Sequence[str]) -> torch.Tensor:
+        """``[N, D]`` L2-normalised text-tower embeddings of ``texts``; cached by string while the
+        text side is frozen (then no gradient flows), recomputed with gradients otherwise."""
+        texts = list(texts)
+        unique = list(dict.fromkeys(texts))
+        if self.model.text_is_trainable:
+            table = F.normalize(self.model.encode_text(unique), dim=-1)
+            row = {t: i for i, t in enumerate(unique)}
+            return table[torch.tensor([row[t] for t in texts], device=table.device)]
+        cache = self._text_cache
+        if cache and next(iter(cache.values())).device != self.device:
+            cache.clear()
+        missing = [t for t in unique if t not in cache]
+        if missing:
+            # normal tensors even inside validation's inference mode, so training can reuse them
+            with torch.inference_mode(False), torch.no_grad():
+                embeddings = F.normalize(self.model.encode_text(missing), dim=-1)
+            cache.update(zip(missing, embeddings.unbind(0)))
+        for t in unique:
+            cache.move_to_end(t)
+        result = torch.stack([cache[t] for t in texts])
+        while len(cache) > TEXT_CACHE_ENTRIES:
+            cache.popitem(last=False)
+        return result
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self._text_cache.clear()
+
+    # ------------------------------------------------------------------ batch fields
+    @staticmethod
+    def questions(batch: dict) -> list[str]:
+        if "question" not in batch:
+            raise ValueError("the batch has no 'question': the dataset carries no QA annotations")
+        questions = list(batch["question"])
+        empty = [vid for vid, q in zip(batch["video_id"], questions) if not q.strip()]
+        if empty:
+            raise ValueError(f"videos {_first_few(empty)} have no question (an empty 'question')")
+        return questions
+
+    def answer_targets(self, answers: Sequence[str]) -> torch.Tensor:
+        """``[B]`` index of each answer in ``answer_vocab``; -1 when it is out of vocabulary."""
+        return torch.tensor([self._answer_index.get(a, -1) for a in answers], dtype=torch.long,
+                            device=self.device)
+
+    def choices(self, batch: dict) -> list[list[str]]:
+        choices = [list(c) for c in batch.get("choices", [])]
+        missing = [vid for vid, c in zip(batch["video_id"], choices) if not c]
+        if len(choices) != len(batch["video_id"]) or missing:
+            raise ValueError(f"multiple-choice QA needs 'choices' for every question; videos "
+                             f"{_first_few(missing or batch['video_id'])} have none (with the "
+                             "synthetic world, set --data.init_args.qa_format mc)")
+        return choices
+
+    def choice_targets(self, batch: dict, choices: list[list[str]]) -> torch.Tensor:
+        """``[B]`` the index of the right candidate, checked against each item's choices."""
+        targets = batch["answer_index"].to(self.device)
+        bad = [vid for vid, t, c in zip(batch["video_id"], targets.tolist(), choices)
+               if not 0 <= t < len(c)]
+        if bad:
+            raise ValueError(f"videos {_first_few(bad)}: answer_index is not the index of one of "
+                             "their choices")
+        return targets
+
+    # ------------------------------------------------------------------ scores
+    def fuse(self, features: VideoFeatures, views: int, questions: Sequence[str]
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fused features of every view ``[B * V, D]`` and the question embeddings ``[B, D]``."""
+        question = self.text_embeddings(questions)
+        return self.fusion(features.video, question.repeat_interleave(views, dim=0)), question
+
+    def open_logits(self, fused: torch.Tensor) -> torch.Tensor:
+        """``[B * V, D] -> [B * V, K]`` scores of the answer vocabulary."""
+        return self.classifier(fused)
+
+    def choice_logits(self, fused: torch.Tensor, views: int, questions: Sequence[str],
+                      choices: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scores of every view's candidates ``[B * V, C]`` (-inf where an item has fewer than C)
+        and the candidate embeddings ``[B, C, D]``."""
+        width = max(len(c) for c in choices)
+        texts = [self.choice_template.format(question=q, answer=a)
+                 for q, cs in zip(questions, choices) for a in cs]
+        flat = self.text_embeddings(texts)
+        mask = torch.zeros(len(choices), width, dtype=torch.bool, device=flat.device)
+        for b, cs in enumerate(choices):
+            mask[b, :len(cs)] = True
+        candidates = flat.new_zeros(len(choices), width, flat.shape[-1])
+        candidates[mask] = flat
+        scores = torch.einsum("bd,bcd->bc", F.normalize(fused, dim=-1),
+                              candidates.repeat_interleave(views, dim=0))
+        scores = self.model.logit_scale.exp() * scores
+        return scores.masked_fill(~mask.repeat_interleave(views, dim=0), float("-inf")), candidates
+
+    def _probabilities(self, batch: dict) -> tuple[torch.Tensor, list[str], Optional[list[list[str]]]]:
+        """Probabilities averaged over views ``[B, K]`` (open) or ``[B, C]`` (mc), the questions
+        and (mc) the choices."""
+        questions = self.questions(batch)
+        choices = self.choices(batch) if self.mode == "mc" else None
+        features, views = self.encode_video(batch["video"])
+        fused, _ = self.fuse(features, views, questions)
+        if self.mode == "open":
+            logits = self.open_logits(fused)
+        else:
+            logits, _ = self.choice_logits(fused, views, questions, choices)
+        return logits.softmax(dim=-1).unflatten(0, (-1, views)).mean(dim=1), questions, choices
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        """Answer probabilities of a standard batch: ``[B, K]`` over ``answer_vocab`` (open) or
+        ``[B, C]`` over each item's choices (mc; 0 past an item's last choice)."""
+        return self._probabilities(batch)[0]
+
+    # ------------------------------------------------------------------ steps
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        questions = self.questions(batch)
+        batch_size = len(questions)
+        choices = self.choices(batch) if self.mode == "mc" else None
+        features, views = self.encode_video(batch["video"])
+        fused, question = self.fuse(features, views, questions)
+        if self.mode == "open":
+            targets = self.answer_targets(batch["answer"])
+            valid = targets >= 0
+            dropped = int((~valid).sum())
+            self.dropped_oov += dropped
+            self.log("train/dropped_oov", float(dropped), reduce_fx="sum", on_step=False,
+                     on_epoch=True, batch_size=batch_size)
+            logits = self.open_logits(fused)
+            # mean over the in-vocabulary questions; a batch without any gives 0 (no gradient)
+            loss = (F.cross_entropy(logits, targets.repeat_interleave(views), ignore_index=-1,
+                                    reduction="sum") / (valid.sum() * views).clamp(min=1))
+            texts, text_features = questions, question
+        else:
+            targets = self.choice_targets(batch, choices)
+            logits, candidates = self.choice_logits(fused, views, questions, choices)
+            loss = F.cross_entropy(logits, targets.repeat_interleave(views))
+            texts = [self.choice_template.format(question=q, answer=c[t])
+                     for q, c, t in zip(questions, choices, targets.tolist())]
+            text_features = candidates[torch.arange(batch_size, device=targets.device), targets]
+        self.log("train/task_loss", loss, batch_size=batch_size)
+        loss = self.add_auxiliary_losses(loss, batch["video"], features, texts, text_features,
+                                         batch_size)
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)
+        return loss
+
+    def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+        """Predicted index ``[B]``, its probability ``[B]`` and the predicted answer strings."""
+        probs, _, choices = self._probabilities(batch)
+        score, index = probs.max(dim=-1)
+        if self.mode == "open":
+            answers = [self.answer_vocab[i] for i in index.tolist()]
+        else:
+            answers = [c[i] for c, i in zip(choices, index.tolist())]
+        return index, score, answers
+
+    def _evaluate(self, batch: dict, metrics: nn.ModuleDict) -> None:
+        index, _, answers = self._predict(batch)
+        if self.mode == "open":
+            truth = list(batch["answer"])
+            correct = torch.tensor([p == t for p, t in zip(answers, truth)], device=index.device)
+            oov = torch.tensor([t not in self._answer_index for t in truth], device=index.device)
+        else:
+            correct = index == self.choice_targets(batch, self.choices(batch))
+            oov = None
+        self._update_metrics(metrics, correct, oov, batch)
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, self.val_metrics)
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics(self.val_metrics, "val/")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._evaluate(batch, self.test_metrics)
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics(self.test_metrics, "test/")
+
+    def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
+        """One dict per question: ``video_id``, ``question_id``, ``question``, the predicted
+        ``answer`` and its ``score`` (probability); multiple choice adds ``answer_index``."""
+        index, score, answers = self._predict(batch)
+        qids = batch.get("question_id", [""] * len(answers))
+        out = []
+        for vid, qid, question, answer, p, i in zip(batch["video_id"], qids, batch["question"],
+                                                    answers, score.tolist(), index.tolist()):
+            item = {"video_id": vid, "question_id": qid, "question": question, "answer": answer,
+                    "score": p}
+            if self.mode == "mc":
+                item["answer_index"] = i
+            out.append(item)
+        return out
