@@ -188,15 +188,16 @@ class Backbone(nn.Module):
                 "pretrained": self.pretrained, "weights_sha256": self.weights_sha256}
 
     # ------------------------------------------------------------------ vision tower
-    def embed(self, frames: torch.Tensor) -> torch.Tensor:
-        """``[N, 3, H, W] -> [N, 1+L, C]``: patches, class token, positions, ``ln_pre``."""
+    def embed(self, frames: torch.Tensor, pre_norm: bool = True) -> torch.Tensor:
+        """``[N, 3, H, W] -> [N, 1+L, C]``: patches, class token, positions, ``ln_pre`` (skipped
+        when ``pre_norm=False``, for methods that add to the tokens before it, as AIM does)."""
         visual = self.clip.visual
         x = visual.conv1(frames)
         x = x.flatten(2).transpose(1, 2)
         cls = visual.class_embedding.to(x.dtype).view(1, 1, -1).expand(x.shape[0], -1, -1)
         x = torch.cat([cls, x], dim=1) + visual.positional_embedding.to(x.dtype)
         x = visual.patch_dropout(x)
-        return visual.ln_pre(x)
+        return visual.ln_pre(x) if pre_norm else x
 
     def post(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``[N, 1+L, C]`` -> (class feature ``[N, C]``, patch tokens ``[N, L, C]``) after ``ln_post``."""

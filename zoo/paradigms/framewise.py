@@ -8,6 +8,8 @@ normalisation (CLIP4Clip meanP / ViFi-CLIP). Paradigms change one step by overri
   AIM adds a temporal embedding)
 - ``run_blocks(x, b, t)``        the transformer blocks (adapters wrap or replace them)
 - ``num_extra_tokens``           P, tokens after the class token removed before ``ln_post``
+- ``pool_frames(tokens, cls)``    the clip feature ``VideoFeatures.pooled`` (default: the frame
+  mean of the ``ln_post`` class token; ST-Adapter normalises the frame mean instead)
 
 Gradients flow through the backbone (its weights are frozen unless the paradigm trains them), so
 inserted modules learn from the task loss.
@@ -35,6 +37,11 @@ class FrameWiseModel(VideoTextModel):
             x = block(x)
         return x
 
+    def pool_frames(self, tokens: torch.Tensor, cls: torch.Tensor) -> torch.Tensor:
+        """``VideoFeatures.pooled [B, F]`` from the blocks' output ``tokens [B*T, 1+L, C]``
+        (before ``ln_post``) and the class feature ``cls [B, T, C]`` (after ``ln_post``)."""
+        return cls.mean(dim=1)
+
     def encode_video(self, video: torch.Tensor) -> VideoFeatures:
         b, t = video.shape[:2]
         x = self.embed_frames(video.flatten(0, 1), b, t)
@@ -46,4 +53,4 @@ class FrameWiseModel(VideoTextModel):
         frames = self.backbone.project(cls)
         return VideoFeatures(video=mean_of_normalised(frames), frames=frames,
                              tokens=patches.unflatten(0, (b, t)), grid=self.grid,
-                             pooled=cls.mean(dim=1))
+                             pooled=self.pool_frames(x, cls))
