@@ -1,0 +1,191 @@
+"""Captioning task: teacher forcing, decoding through the real decoder, metrics in a Lightning run."""
+
+import math
+
+import lightning as L
+import pytest
+import torch
+import torch.nn.functional as F
+
+from zoo.data.world import WorldDataModule
+from zoo.registry import task_class
+from zoo.tasks.captioning import CaptioningTask
+from zoo.tasks.decoding import beam_search
+
+FRAMES = 2
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    """Small ops run several times faster on one thread than on two contended cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def task():
+    torch.manual_seed(0)
+    return CaptioningTask(backbone="tiny", backbone_pretrained=False, num_frames=FRAMES,
+                          variant="meanp", decoder_dropout=0.0, max_length=6).eval()
+
+
+@pytest.fixture(scope="module")
+def memory(task):
+    features, views = task.encode_video(torch.randn(3, FRAMES, 3, 64, 64))
+    return task.video_memory(features, views).detach()
+
+
+def test_registered_and_decoder_shapes(task, memory):
+    assert task_class("captioning") is CaptioningTask
+    width = task.model.backbone.text_width
+    assert memory.shape == (3, FRAMES * 64, width)
+    assert task.caption_decoder.token_embedding.weight.shape == (49408, width)
+    assert torch.equal(task.caption_decoder.token_embedding.weight,
+                       task.model.backbone.clip.token_embedding.weight)  # initialised as a copy
+    assert task.caption_decoder.token_embedding.weight.data_ptr() != \
+        task.model.backbone.clip.token_embedding.weight.data_ptr()
+    # W = 128, 2 layers, vocabulary 49408, context 32, C = 192, T = 2:
+    #   token embedding 49408*128 = 6,324,224 (tied output); text positions 32*128 = 4,096;
+    #   frame positions 2*128 = 256; memory Linear 192*128+128 = 24,704; memory LayerNorm 256;
+    #   per layer: self- and cross-attention 2*(4*128^2+4*128) = 132,096, MLP 128*512+512+512*128+128
+    #   = 131,712, 3 LayerNorms 768 -> 264,576, x2 = 529,152; final LayerNorm 256.
+    assert sum(p.numel() for p in task.caption_decoder.parameters()) == 6_882_944
+    assert task.parameter_counts()["trainable"] == 6_882_944  # meanp: the decoder is all that trains
+    tokens = task.model.tokenize(["a red square", "a blue circle grows"])
+    logits = task.caption_decoder(tokens[:, :5], memory[:2])
+    assert logits.shape == (2, 5, 49408)
+
+
+def test_multi_view_memory_concatenates_views(task):
+    video = torch.randn(2, 3, FRAMES, 3, 64, 64)  # [B, V, T, 3, H, W]
+    features, views = task.encode_video(video)
+    assert views == 3
+    assert task.video_memory(features, views).shape == (2, 3 * FRAMES * 64, task.model.backbone.text_width)
+
+
+def test_teacher_forcing_loss_is_the_cross_entropy_up_to_the_end_token(task, memory):
+    captions = ["a red square moves to the left", "the blue circle grows"]
+    tokens = task.model.tokenize(captions)
+    loss = task.caption_loss(memory[:2], tokens)
+    assert loss.shape == () and torch.isfinite(loss)
+    # By hand: position i predicts token i + 1, for the tokens after the start token up to and
+    # including the end token; everything after the end token is ignored.
+    logits = task.caption_decoder(tokens, memory[:2]).log_softmax(-1)
+    terms = []
+    for row in range(2):
+        end = tokens[row].tolist().index(task.end_id)
+        terms += [-logits[row, i, tokens[row, i + 1]] for i in range(end)]
+    assert len(terms) == sum(len(task.tokenizer.encode(c)) + 1 for c in captions)
+    assert loss.item() == pytest.approx(torch.stack(terms).mean().item(), rel=1e-5)
+    padded = tokens.clone()
+    padded[padded == 0] = 1234  # changing the padding changes nothing
+    assert task.caption_loss(memory[:2], padded).item() == pytest.approx(loss.item(), rel=1e-6)
+
+
+def test_loss_trains_the_decoder_only(task, memory):
+    task.zero_grad()
+    task.caption_loss(memory[:1], task.model.tokenize(["a cat"])).backward()
+    assert task.caption_decoder.token_embedding.weight.grad is not None
+    assert all(p.grad is None for p in task.model.parameters())
+    task.zero_grad()
+
+
+def test_greedy_equals_beam_search_of_size_one(task, memory):
+    greedy = task.generate_ids(memory, beam_size=1)
+
+    def step(prefix, rows):
+        return task.next_token_logits(prefix, memory[rows]).log_softmax(-1)
+
+    beam = [ids for ids, _ in beam_search(step, 3, task.start_id, task.end_id, max_length=6,
+                                           beam_size=1, banned=(task.start_id,))]
+    assert greedy == beam
+    assert all(len(ids) == 6 for ids in greedy)  # random weights never pick the end token
+    assert task.start_id not in sum(greedy, [])
+
+
+def scripted_logits(task, script: dict):
+    """Replace the decoder's next-token logits: ``script`` maps the words generated so far (a
+    tuple of token ids without the start token) to ``{token id: probability}``."""
+    calls = []
+
+    def next_token_logits(prefix, memory):
+        out = torch.full((prefix.shape[0], task.caption_decoder.vocab_size), -1e4)
+        for i, row in enumerate(prefix.tolist()):
+            calls.append(tuple(row[1:]))
+            for token, p in script.get(tuple(row[1:]), {}).items():
+                out[i, token] = math.log(p)
+        return out
+    return next_token_logits, calls
+
+
+def test_beam_search_beats_greedy_on_a_scripted_decoder(task, monkeypatch):
+    """Greedy: "cat" (0.6) then end (0.4) = 0.24; beam search: "dog" (0.4) then end (0.9) = 0.36."""
+    cat, dog, end = task.tokenizer.encode("cat")[0], task.tokenizer.encode("dog")[0], task.end_id
+    script = {(): {cat: 0.6, dog: 0.4}, (cat,): {cat: 0.3, dog: 0.3, end: 0.4},
+              (dog,): {end: 0.9, cat: 0.05, dog: 0.05}}
+    fake, _ = scripted_logits(task, script)
+    monkeypatch.setattr(task, "next_token_logits", fake)
+    video = torch.randn(2, FRAMES, 3, 64, 64)
+    assert task.generate(video, beam_size=1) == ["cat", "cat"]
+    assert task.generate(video, beam_size=2) == ["dog", "dog"]
+
+
+def test_generation_stops_at_the_end_token_and_decodes_clean_text(task, monkeypatch):
+    red, square, end = task.tokenizer.encode("red square")[:2] + [task.end_id]
+    fake, calls = scripted_logits(task, {(): {red: 1.0}, (red,): {square: 1.0},
+                                         (red, square): {end: 0.9, red: 0.1}})
+    monkeypatch.setattr(task, "next_token_logits", fake)
+    assert task.generate(torch.randn(1, FRAMES, 3, 64, 64)) == ["red square"]
+    assert calls == [(), (red,), (red, square)]
+    assert task.decode_tokens([task.start_id, red, square, task.end_id]) == "red square"
+    assert task.decode_tokens(task.tokenizer.encode("a cat , sits !")) == "a cat, sits!"
+
+
+def test_bad_batches_features_and_arguments_raise(task):
+    batch = {"video": torch.randn(2, FRAMES, 3, 64, 64), "video_id": ["v0", "v1"],
+             "captions": [["a cat"], []]}
+    with pytest.raises(ValueError, match=r"videos without a caption: \['v1'\]"):
+        task.training_step(batch, 0)
+    features, _ = task.encode_video(torch.randn(1, FRAMES, 3, 64, 64))
+    features.tokens = None
+    with pytest.raises(ValueError, match="captioning reads VideoFeatures.tokens, but paradigm 'postnet'"):
+        task.video_memory(features)
+    with pytest.raises(ValueError, match=r"max_length must be in \[1, 31\]"):
+        CaptioningTask(backbone=task.model.backbone, variant="meanp", max_length=32)
+    with pytest.raises(ValueError, match="init_token_embedding needs decoder_width equal"):
+        CaptioningTask(backbone=task.model.backbone, variant="meanp", decoder_width=64)
+
+
+def test_one_train_and_one_val_step_log_the_three_metrics(task, tmp_path):
+    task = CaptioningTask(backbone=task.model.backbone, variant="meanp", num_frames=FRAMES,
+                          max_length=4, beam_size=2)  # shares the frozen backbone
+    task.train()
+    data = WorldDataModule(train_size=4, val_size=4, test_size=2, batch_size=2)
+    data.connect(task.preprocess)
+    trainer = L.Trainer(fast_dev_run=1, accelerator="cpu", logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, default_root_dir=tmp_path)
+    before = task.caption_decoder.text_position_embedding.detach().clone()
+    trainer.fit(task, datamodule=data)
+    metrics = trainer.callback_metrics
+    for name in ("train/loss", "val/loss", "val/bleu4", "val/rougeL", "val/cider"):
+        assert name in metrics and torch.isfinite(metrics[name]), name
+    assert 0 <= metrics["val/bleu4"] <= 1 and 0 <= metrics["val/rougeL"] <= 1 and metrics["val/cider"] >= 0
+    assert not torch.equal(before, task.caption_decoder.text_position_embedding)  # it trained
+    predictions = trainer.predict(task, dataloaders=data.val_dataloader())
+    assert [set(p) for p in predictions[0]] == [{"video_id", "caption"}] * 2
+    assert all(isinstance(p["caption"], str) for p in predictions[0])
+
+
+def test_recipe_builds_through_the_cli(tmp_path):
+    from pathlib import Path
+
+    from zoo.cli import ZooCLI
+
+    recipe = Path(__file__).parents[2] / "configs" / "captioning" / "postnet.yaml"
+    cli = ZooCLI(args=["--config", str(recipe), "--model.init_args.backbone_pretrained", "false",
+                       f"--trainer.default_root_dir={tmp_path}"], run=False)
+    assert isinstance(cli.model, CaptioningTask)
+    assert cli.model.beam_size == 3 and cli.model.model.variant == "meanp"
+    assert cli.datamodule.num_frames == cli.model.model.num_frames == 8
