@@ -129,6 +129,19 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    from zoo.bench import add_arguments
+
+    add_arguments(parser)
+
+
+@command("bench", "the paradigm x task comparison on the world, same budget, side by side")(_add_bench_arguments)
+def _run_bench(args: argparse.Namespace) -> int:
+    from zoo.bench import run
+
+    return run(args)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in LIGHTNING_SUBCOMMANDS + ("--print_config", "--config"):

@@ -37,7 +37,20 @@ def count_flops(fn: Callable[[], object]) -> int:
     return counter.get_total_flops()
 
 
-@torch.no_grad()
-def count_gflops(module: torch.nn.Module, *inputs) -> float:
-    """GFLOPs of ``module(*inputs)`` with one multiply-add = one FLOP (papers' convention)."""
-    return count_flops(lambda: module(*inputs)) / 2 / 1e9
+def count_gflops(module, *inputs) -> float:
+    """GFLOPs of ``module(*inputs)`` with one multiply-add = one FLOP (papers' convention).
+
+    ``module`` is an ``nn.Module`` or a bound method of one. Parameters are switched to
+    ``requires_grad=False`` while counting (and restored): the counter's module tracker hooks
+    every tensor that requires grad, which fails under ``no_grad`` for tensors derived from
+    parameters."""
+    owner = module if isinstance(module, torch.nn.Module) else getattr(module, "__self__", None)
+    parameters = list(owner.parameters()) if isinstance(owner, torch.nn.Module) else []
+    flags = [p.requires_grad for p in parameters]
+    for p in parameters:
+        p.requires_grad_(False)
+    try:
+        return count_flops(lambda: module(*inputs)) / 2 / 1e9
+    finally:
+        for p, flag in zip(parameters, flags):
+            p.requires_grad_(flag)

@@ -1,0 +1,256 @@
+"""``zoo bench``: the paradigm × task comparison, measured side by side in one run.
+
+For each paradigm, the task's recipe (``configs/<task>/<paradigm>.yaml``: the method's own
+learning rates and head) is trained on the synthetic world with **the same budget** for every
+paradigm (clips, epochs, batch size, frames, seed), in its own process, then tested. Reported per
+paradigm:
+
+- the task's test metrics (recognition runs the base-to-novel protocol with the text classifier,
+  so one run gives top-1 on base classes, on the order-dependent actions, and zero-shot top-1 on
+  the held-out actions);
+- trainable / total parameters;
+- GFLOPs per view (one clip of ``num_frames`` frames), counted by ``torch.utils.flop_counter``
+  with one multiply-add = one FLOP (``zoo/flops.py``);
+- training throughput (clips/s over the optimisation steps: forward, backward, update; data
+  loading excluded) and peak resident memory of the process (each paradigm runs in a fresh
+  process);
+- activation memory per clip: bytes autograd saves for backward in one training step, divided by
+  the batch size (parameters excluded) — the memory side-tuning exists to save.
+
+Results go to ``<out>/<task>/<paradigm>.json``; the summary to ``<out>/<task>/summary.md`` and a
+PNG plot of accuracy against trainable parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+from lightning.pytorch.callbacks import Callback
+
+from zoo.paths import REPO_ROOT
+from zoo.registry import PARADIGMS
+
+# The headline metric of each task (what the plot's y axis shows) and its label.
+HEADLINE = {"recognition": ("test/base_top1", "top-1 on base classes (%)"),
+            "retrieval": ("test/t2v_r1", "text-to-video R@1 (%)"),
+            "captioning": ("test/cider", "CIDEr-D"),
+            "qa": ("test/acc", "accuracy (%)")}
+
+
+class TrainThroughput(Callback):
+    """Clips per second over the optimisation steps (data loading excluded)."""
+
+    def __init__(self):
+        self.seconds, self.clips, self._start = 0.0, 0, 0.0
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+        self.seconds += time.perf_counter() - self._start
+        self.clips += len(batch["video_id"])
+
+    @property
+    def clips_per_second(self) -> float:
+        return self.clips / self.seconds if self.seconds else 0.0
+
+
+def activation_bytes_per_clip(task, batch: dict) -> float:
+    """Bytes autograd saves for backward in one training step, per clip (parameters excluded)."""
+    parameters = {p.data_ptr() for p in task.parameters()}
+    seen: set[int] = set()
+    total = 0
+
+    def pack(tensor: torch.Tensor):
+        nonlocal total
+        pointer = tensor.untyped_storage().data_ptr()
+        if pointer not in parameters and pointer not in seen:
+            seen.add(pointer)
+            total += tensor.untyped_storage().nbytes()
+        return tensor
+
+    task.train()
+    task.log = lambda *args, **kwargs: None  # outside a trainer there is nothing to log to
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = task.training_step(batch, 0)
+        del loss
+    finally:
+        del task.log  # back to LightningModule.log
+    return total / len(batch["video_id"])
+
+
+def task_overrides(task: str) -> list[str]:
+    """What every paradigm shares in the benchmark of ``task`` beyond the budget."""
+    if task == "recognition":
+        return ["--model.init_args.head", "text", "--data.init_args.zero_shot", "true"]
+    return []
+
+
+def run_one(task: str, paradigm: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Train and test one paradigm in this process; returns its measurements."""
+    from zoo.cli import ZooCLI
+    from zoo.flops import count_gflops
+
+    torch.set_num_threads(args.threads)
+    recipe = REPO_ROOT / "configs" / task / f"{paradigm}.yaml"
+    if not recipe.is_file():
+        raise FileNotFoundError(f"no recipe {recipe} for {paradigm} x {task}")
+    out = Path(args.out) / task
+    throughput = TrainThroughput()
+    arguments = [
+        "--config", str(recipe), *task_overrides(task),
+        "--seed_everything", str(args.seed),
+        "--model.init_args.num_frames", str(args.num_frames),
+        "--data.init_args.train_size", str(args.train_size),
+        "--data.init_args.val_size", str(args.val_size),
+        "--data.init_args.test_size", str(args.test_size),
+        "--data.init_args.batch_size", str(args.batch_size),
+        "--data.init_args.test_clips", str(args.test_clips),
+        "--trainer.max_epochs", str(args.epochs),
+        "--trainer.enable_progress_bar", "false",
+        "--trainer.logger.init_args.save_dir", str(out), "--trainer.logger.init_args.name", paradigm,
+        *[part for override in args.set for part in ("--" + override.split("=", 1)[0], override.split("=", 1)[1])],
+    ]
+    argv, sys.argv = sys.argv, sys.argv[:1]
+    try:
+        cli = ZooCLI(args=arguments, run=False)
+    finally:
+        sys.argv = argv
+    model, datamodule, trainer = cli.model, cli.datamodule, cli.trainer
+    trainer.callbacks.append(throughput)
+
+    datamodule.setup("fit")
+    probe = next(iter(datamodule.train_dataloader()))
+    activations = activation_bytes_per_clip(model, probe)
+    model.zero_grad(set_to_none=True)
+    view = probe["video"][:1]
+    model.eval()
+    gflops = count_gflops(model.model.encode_video, view)
+    model.train()
+
+    start = time.time()
+    trainer.fit(model, datamodule)
+    fit_seconds = time.time() - start
+    tested = trainer.test(model, datamodule, verbose=False)[0]
+    counts = model.parameter_counts()
+    result = {
+        "task": task, "paradigm": paradigm, "variant": model.model.variant,
+        "recipe": str(recipe.relative_to(REPO_ROOT)),
+        "metrics": {k: float(v) for k, v in tested.items()},
+        "trainable_params": counts["trainable"], "total_params": counts["total"],
+        "gflops_per_view": gflops,
+        "train_clips_per_second": throughput.clips_per_second,
+        "fit_seconds": fit_seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "activation_mb_per_clip": activations / 2 ** 20,
+        "checkpoint": trainer.checkpoint_callback.last_model_path or trainer.checkpoint_callback.best_model_path,
+        "budget": {k: getattr(args, k) for k in ("train_size", "val_size", "test_size", "epochs",
+                                                  "batch_size", "num_frames", "test_clips", "seed", "threads")},
+        "protocol": f"{args.num_frames} frames x {args.test_clips} clips x 1 crop",
+        "torch_threads": torch.get_num_threads(),
+    }
+    return result
+
+
+def _percent(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}"
+
+
+def summary_table(task: str, results: list[dict]) -> str:
+    """Markdown table of a task's benchmark results."""
+    if task == "recognition":
+        metric_columns = [("base top-1", "test/base_top1"), ("order-dep. top-1", "test/order_dependent_top1"),
+                          ("zero-shot novel top-1", "test/novel_top1"), ("HM", "test/hm")]
+    elif task == "retrieval":
+        metric_columns = [("t2v R@1", "test/t2v_r1"), ("t2v R@5", "test/t2v_r5"), ("v2t R@1", "test/v2t_r1")]
+    elif task == "captioning":
+        metric_columns = [("CIDEr-D", "test/cider"), ("BLEU-4", "test/bleu4"), ("ROUGE-L", "test/rougeL")]
+    else:
+        metric_columns = [("accuracy", "test/acc")]
+    header = (["paradigm", "variant"] + [name for name, _ in metric_columns]
+              + ["trainable / total params", "GFLOPs/view", "train clips/s", "peak RSS (MB)", "activations (MB/clip)"])
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for r in results:
+        metrics = r["metrics"]
+        values = [f"{metrics[key]:.3f}" if task == "captioning" and key in metrics else _percent(metrics.get(key))
+                  for _, key in metric_columns]
+        lines.append("| " + " | ".join([r["paradigm"], r["variant"], *values,
+                                        f"{r['trainable_params']:,} / {r['total_params']:,}",
+                                        f"{r['gflops_per_view']:.2f}", f"{r['train_clips_per_second']:.1f}",
+                                        f"{r['peak_rss_mb']:.0f}", f"{r['activation_mb_per_clip']:.2f}"]) + " |")
+    return "\n".join(lines)
+
+
+def plot(task: str, results: list[dict], path: Path) -> None:
+    """Accuracy (the task's headline metric) against trainable parameters, log x."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    key, label = HEADLINE[task]
+    scale = 1 if task == "captioning" else 100
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
+    for r in results:
+        x, y = max(r["trainable_params"], 1), scale * r["metrics"].get(key, float("nan"))
+        ax.scatter([x], [y], s=40)
+        ax.annotate(f"{r['paradigm']} ({r['variant']})", (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("trainable parameters (log scale)")
+    ax.set_ylabel(label)
+    ax.set_title(f"zoo bench: paradigms x {task} on the synthetic world (tiny backbone)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", default="recognition", choices=sorted(HEADLINE))
+    parser.add_argument("--paradigms", default=",".join(PARADIGMS), help="comma-separated paradigm ids")
+    parser.add_argument("--train-size", type=int, default=1200)
+    parser.add_argument("--val-size", type=int, default=100)
+    parser.add_argument("--test-size", type=int, default=400)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--num-frames", type=int, default=8)
+    parser.add_argument("--test-clips", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads per run")
+    parser.add_argument("--out", default="benchmarks/results")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="an extra LightningCLI override for every run, e.g. "
+                             "--set model.init_args.backbone_pretrained=false")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one paradigm in this process
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out) / args.task
+    out.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        result = run_one(args.task, args.one, args)
+        (out / f"{args.one}.json").write_text(json.dumps(result, indent=2) + "\n")
+        return 0
+    results = []
+    for paradigm in [p.strip() for p in args.paradigms.split(",") if p.strip()]:
+        print(f"\n=== {paradigm} x {args.task} ===", flush=True)
+        command = [sys.executable, "-m", "zoo.cli", "bench", "--one", paradigm,
+                   *[part for key, value in vars(args).items() if key not in ("one", "paradigms", "command", "set")
+                     for part in (f"--{key.replace('_', '-')}", str(value))],
+                   *[part for override in args.set for part in ("--set", override)]]
+        subprocess.run(command, check=True)
+        results.append(json.loads((out / f"{paradigm}.json").read_text()))
+    table = summary_table(args.task, results)
+    (out / "summary.md").write_text(table + "\n")
+    plot(args.task, results, out / f"{args.task}.png")
+    print("\n" + table)
+    return 0
