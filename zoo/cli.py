@@ -129,6 +129,84 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def _add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ckpt_path", required=True, help="the Lightning checkpoint of a zoo run")
+    parser.add_argument("--out", required=True, help="the folder to write, checkpoints/<arch>.<tag>")
+    parser.add_argument("--name", help="arch.tag (default: the --out folder's name)")
+    metrics = parser.add_mutually_exclusive_group()
+    metrics.add_argument("--metrics-from", help="metrics.csv of a `zoo test` run (its test/ columns)")
+    metrics.add_argument("--test", action="store_true", help="run the test loop now for the metrics")
+    parser.add_argument("--dataset", help="dataset name for the card (default: from the run's datamodule)")
+    parser.add_argument("--gflops", type=float, help="GFLOPs per view, as measured by `zoo bench`")
+    parser.add_argument("--license", help="license of the weights (default: mit)")
+    parser.add_argument("--task", help="task id, for checkpoints whose hyperparameters lack _class_path")
+    parser.add_argument("--trust-checkpoint", action="store_true",
+                        help="unpickle fully if weights_only=True refuses (only for checkpoints you made)")
+
+
+@command("export", "Lightning checkpoint -> pretrained folder + card + index entry")(_add_export_arguments)
+def _run_export(args: argparse.Namespace) -> int:
+    from zoo.export import export
+
+    entry = export(args.ckpt_path, args.out, name=args.name, metrics_from=args.metrics_from,
+                   test=args.test, dataset=args.dataset, gflops=args.gflops, license=args.license,
+                   task=args.task, trust=args.trust_checkpoint)
+    print(f"exported {entry['name']} to {args.out} ({entry['parameters']['stored']:,} stored "
+          f"parameters); card {entry['card']}; index updated — run `zoo sync` next")
+    return 0
+
+
+def _add_publish_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", help="a pretrained folder (zoo export's --out)")
+    parser.add_argument("--repo-id", help="org/name (default: the checkpoint's repo under HUB_ORG)")
+    parser.add_argument("--revision", help="branch to commit to (default: main)")
+    parser.add_argument("--private", action="store_true", help="create the repo as private")
+    parser.add_argument("--dry-run", action="store_true", help="print the files and the card; upload nothing")
+    parser.add_argument("--token", help="Hub token (default: HF_TOKEN / the saved login); never printed")
+
+
+@command("publish", "upload a pretrained folder to the Hugging Face Hub in one commit")(_add_publish_arguments)
+def _run_publish(args: argparse.Namespace) -> int:
+    from zoo.constants import hub_repo_id
+    from zoo.pretrained import read_config
+    from zoo.publish import publish
+
+    repo_id = args.repo_id or hub_repo_id(read_config(args.folder)["name"])
+    publish(args.folder, repo_id, revision=args.revision, dry_run=args.dry_run, token=args.token,
+            private=args.private or None)
+    return 0
+
+
+def _add_download_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", help="a published arch.tag, or hf-hub:org/name[@rev]")
+    parser.add_argument("--cache-dir", help="Hugging Face cache (default: $HF_HUB_CACHE)")
+
+
+@command("download", "fetch a published checkpoint into the Hugging Face cache")(_add_download_arguments)
+def _run_download(args: argparse.Namespace) -> int:
+    from zoo.hub import download
+
+    print(download(args.name, cache_dir=args.cache_dir))
+    return 0
+
+
+def _add_sync_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true", help="only report what is stale (exit 1 if any)")
+
+
+@command("sync", "regenerate hubconf.py and the README tables from checkpoints/index.json")(_add_sync_arguments)
+def _run_sync(args: argparse.Namespace) -> int:
+    from zoo import sync
+
+    if not args.check:
+        for path in sync.write():
+            print(f"wrote {path}")
+    problems = sync.check()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in LIGHTNING_SUBCOMMANDS + ("--print_config", "--config"):
