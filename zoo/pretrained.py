@@ -32,7 +32,9 @@ import yaml
 from safetensors.torch import load_file, save_file
 
 from zoo import __version__
+from zoo.cards import render_card
 from zoo.constants import DEFAULT_LICENSE
+from zoo.index import file_record
 from zoo.registry import parse_name, task_class
 
 CONFIG_FORMAT = 1
@@ -211,8 +213,6 @@ def save_pretrained(task, directory: Union[str, Path], metrics: Optional[Mapping
         training_config: the LightningCLI recipe (YAML path, text or dict) — saved as
             ``training_config.yaml`` and shown in the card.
     """
-    from zoo.cards import render_card
-
     directory = Path(directory)
     name = name or directory.name
     config = build_config(task, name, metrics, protocol, gflops, license)
@@ -225,8 +225,6 @@ def save_pretrained(task, directory: Union[str, Path], metrics: Optional[Mapping
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / WEIGHTS_NAME
     save_file(state, str(weights), metadata={"format": "pt", "zoo_name": name, "storage": storage})
-    from zoo.index import file_record
-
     config["parameters"]["stored"] = int(sum(t.numel() for t in state.values()))
     config["weights"] = {"file": WEIGHTS_NAME, "storage": storage, "tensors": len(state),
                          **file_record(weights)}
