@@ -202,7 +202,9 @@ def render_card(config: Mapping, recipe: Optional[str] = None) -> str:
                         f"`{backbone['id']}` / `{backbone['pretrained']}` and checked against its "
                         f"sha256 `{backbone['weights_sha256']}` before the weights load.")
     else:
-        storage_note = "Every weight is stored (the paradigm trains the whole model, or the backbone had no pretrained weights to rebuild it from)."
+        storage_note = ("Every weight is stored (the paradigm trains the whole model, or the backbone had "
+                        "no pretrained weights to rebuild it from); tagged base weights are still "
+                        "rebuilt and checked against their sha256 when it loads.")
     forward_line = ("probs = model(video)                                 # [1, K] class probabilities"
                     if task == "recognition" else
                     "features = model.model.encode_video(video[:, 0])     # VideoFeatures of one view")

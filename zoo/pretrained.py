@@ -16,7 +16,9 @@ case a file is:
 
 - ``delta``: the frozen backbone is not stored (postnet, side, adapter, lora, prompt, partial);
 - ``full``: every entry is stored — either the paradigm trains everything (``full``), or the
-  backbone had no pretrained weights to rebuild it from (random initialisation).
+  backbone had no pretrained weights to rebuild it from (random initialisation). The base
+  weights are still rebuilt and checked when they have a tag: paradigms may keep a frozen copy
+  of them outside the state dict (the distillation teacher).
 
 Safetensors only: nothing here unpickles.
 """
@@ -255,26 +257,24 @@ def read_config(folder: Union[str, Path]) -> dict:
 
 def build_from_config(config: Mapping) -> Any:
     """The task module ``config`` describes, with its backbone's pretrained weights (checked
-    against ``weights_sha256``) but without the stored weights."""
-    storage = config["weights"]["storage"]
+    against ``weights_sha256``) but without the stored weights.
+
+    The base weights are rebuilt even when every weight is stored (``full``): a paradigm may
+    keep a frozen copy of them outside its state dict (the distillation teacher)."""
     backbone = config["backbone"]
     paradigm = config["paradigm"]
-    pretrained = backbone.get("pretrained") if storage == "delta" else False
+    pretrained = backbone.get("pretrained")
     task = task_class(config["task"]["id"])(
         paradigm=paradigm["id"], backbone=backbone["id"], variant=paradigm["variant"],
         num_frames=paradigm["num_frames"], backbone_pretrained=pretrained if pretrained else False,
         paradigm_args=paradigm.get("args") or None, **config["task"]["args"])
-    built = task.model.backbone
-    if storage == "delta":
-        expected, actual = backbone.get("weights_sha256"), built.weights_sha256
-        if expected != actual:
-            raise ValueError(
-                f"{config['name']}: backbone {backbone['id']!r} (pretrained={backbone.get('pretrained')!r}) "
-                f"was rebuilt with weights sha256 {actual}, but the checkpoint was trained on weights "
-                f"with sha256 {expected}. The base weights differ (a retrained tiny backbone, another "
-                f"open_clip tag or file); load it with the backbone weights it was trained on.")
-    else:  # every weight comes from the file; keep the provenance of the base weights
-        built.pretrained, built.weights_sha256 = backbone.get("pretrained"), backbone.get("weights_sha256")
+    expected, actual = backbone.get("weights_sha256"), task.model.backbone.weights_sha256
+    if expected != actual:
+        raise ValueError(
+            f"{config['name']}: backbone {backbone['id']!r} (pretrained={pretrained!r}) was rebuilt "
+            f"with weights sha256 {actual}, but the checkpoint was trained on weights with sha256 "
+            f"{expected}. The base weights differ (a retrained tiny backbone, another open_clip tag "
+            f"or file); load it with the backbone weights it was trained on.")
     return task
 
 
