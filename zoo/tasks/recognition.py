@@ -109,6 +109,10 @@ class RecognitionTask(VideoTask):
         self.val_metrics = self._make_metrics("val/")
         self.test_metrics = self._make_metrics("test/")
 
+    def task_config(self) -> dict:
+        """Class names as a list: a label-map path would not travel with an exported checkpoint."""
+        return {**super().task_config(), "class_names": self.class_names}
+
     # ------------------------------------------------------------------ metrics
     def _make_metrics(self, prefix: str) -> nn.ModuleDict:
         metrics = {"all": _accuracies(self.num_classes, prefix)}
