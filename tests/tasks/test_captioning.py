@@ -40,7 +40,7 @@ def memory(task):
 def test_registered_and_decoder_shapes(task, memory):
     assert task_class("captioning") is CaptioningTask
     width = task.model.backbone.text_width
-    assert memory.shape == (3, FRAMES * 64, width)
+    assert memory.shape == (3, FRAMES * 64 + FRAMES + 1, width)
     assert task.caption_decoder.token_embedding.weight.shape == (49408, width)
     assert torch.equal(task.caption_decoder.token_embedding.weight,
                        task.model.backbone.clip.token_embedding.weight)  # initialised as a copy
@@ -49,10 +49,11 @@ def test_registered_and_decoder_shapes(task, memory):
     # W = 128, 2 layers, vocabulary 49408, context 32, C = 192, T = 2:
     #   token embedding 49408*128 = 6,324,224 (tied output); text positions 32*128 = 4,096;
     #   frame positions 2*128 = 256; memory Linear 192*128+128 = 24,704; memory LayerNorm 256;
+    #   frame / clip embedding Linear 128*128+128 = 16,512; clip-token embedding 128;
     #   per layer: self- and cross-attention 2*(4*128^2+4*128) = 132,096, MLP 128*512+512+512*128+128
     #   = 131,712, 3 LayerNorms 768 -> 264,576, x2 = 529,152; final LayerNorm 256.
-    assert sum(p.numel() for p in task.caption_decoder.parameters()) == 6_882_944
-    assert task.parameter_counts()["trainable"] == 6_882_944  # meanp: the decoder is all that trains
+    assert sum(p.numel() for p in task.caption_decoder.parameters()) == 6_882_944 + 16_512 + 128
+    assert task.parameter_counts()["trainable"] == 6_899_584  # meanp: the decoder is all that trains
     tokens = task.model.tokenize(["a red square", "a blue circle grows"])
     logits = task.caption_decoder(tokens[:, :5], memory[:2])
     assert logits.shape == (2, 5, 49408)
@@ -62,7 +63,8 @@ def test_multi_view_memory_concatenates_views(task):
     video = torch.randn(2, 3, FRAMES, 3, 64, 64)  # [B, V, T, 3, H, W]
     features, views = task.encode_video(video)
     assert views == 3
-    assert task.video_memory(features, views).shape == (2, 3 * FRAMES * 64, task.model.backbone.text_width)
+    assert task.video_memory(features, views).shape == (2, 3 * (FRAMES * 64 + FRAMES + 1),
+                                                        task.model.backbone.text_width)
 
 
 def test_teacher_forcing_loss_is_the_cross_entropy_up_to_the_end_token(task, memory):

@@ -59,10 +59,10 @@ def test_base_to_novel_metrics_hand_computed():
                           [0.6, 0.0, 0.3, 0.1],
                           [0.1, 0.1, 0.3, 0.5]])
     task.forward = lambda video: probs
-    task._evaluate({"video": None, "label": torch.tensor([0, 1, 2, 3])}, task.test_metrics)
+    task.evaluate_batch({"video": None, "label": torch.tensor([0, 1, 2, 3])}, task.test_metrics, "test/")
     logged = {}
     task.log_dict = lambda values, **_: logged.update({k: float(v) for k, v in values.items()})
-    task._log_metrics(task.test_metrics, "test/")
+    task.log_metrics(task.test_metrics, "test/")
     assert logged["test/base_top1"] == pytest.approx(0.5)
     assert logged["test/novel_top1"] == pytest.approx(1.0)
     assert logged["test/hm"] == pytest.approx(2 * 0.5 * 1.0 / 1.5)

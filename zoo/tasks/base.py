@@ -76,6 +76,28 @@ class VideoTask(L.LightningModule):
     def _is_pretrained(self, name: str) -> bool:
         return name.startswith("model.") and self.model.is_pretrained_parameter(name[len("model."):])
 
+    # ------------------------------------------------------------------ evaluation loop
+    # A task creates ``self.val_metrics`` and ``self.test_metrics`` (one metric state per stage)
+    # and implements ``evaluate_batch`` (update the metrics with a batch) and ``log_metrics``
+    # (compute, log with the stage prefix, reset); the Lightning hooks are the same for all.
+    def evaluate_batch(self, batch: dict, metrics: nn.Module, prefix: str) -> None:
+        raise NotImplementedError
+
+    def log_metrics(self, metrics: nn.Module, prefix: str) -> None:
+        raise NotImplementedError
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self.evaluate_batch(batch, self.val_metrics, "val/")
+
+    def on_validation_epoch_end(self) -> None:
+        self.log_metrics(self.val_metrics, "val/")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self.evaluate_batch(batch, self.test_metrics, "test/")
+
+    def on_test_epoch_end(self) -> None:
+        self.log_metrics(self.test_metrics, "test/")
+
     # ------------------------------------------------------------------ optimisation
     def parameter_groups(self) -> list[dict]:
         """AdamW groups by (added vs pretrained) × (decayed vs not); empty groups dropped."""

@@ -1,11 +1,17 @@
 """``CaptionDecoder``: a small transformer text decoder that reads video tokens by cross-attention.
 
 Notation: B videos, T frames, N patch tokens per frame, C their width (``model.token_dim``),
-S = T * N memory tokens, W decoder width, L text positions, V vocabulary size.
+D the joint embedding dimension, S = T * N + T + 1 memory tokens, W decoder width, L text
+positions, V vocabulary size.
 
-- **memory** ``[B, T, N, C] -> [B, S, W]``: ``Linear(C, W)`` on every patch token, plus a learned
-  embedding of its frame index (patch tokens already carry CLIP's spatial positions), then
-  LayerNorm.
+- **memory** ``-> [B, S, W]``, then LayerNorm. It holds three kinds of tokens, so that whatever a
+  paradigm learns reaches the decoder:
+  - the patch tokens ``[B, T, N, C]`` through ``Linear(C, W)``, plus a learned embedding of their
+    frame index (patch tokens already carry CLIP's spatial positions);
+  - the per-frame embeddings ``VideoFeatures.frames [B, T, D]`` (after a paradigm's temporal
+    module, e.g. postnet's seqTransf) through ``Linear(D, W)`` plus the same frame embedding;
+  - the clip embedding ``VideoFeatures.video [B, D]`` through the same ``Linear(D, W)`` plus a
+    learned clip-token embedding (a side network's output reaches the decoder here).
 - **text** ``[B, L]`` token ids -> token embedding + learned position embedding -> pre-norm
   ``nn.TransformerDecoderLayer`` blocks (causal self-attention, cross-attention to the memory,
   MLP ×4) -> LayerNorm -> logits ``[B, L, V]`` through the token embedding's transpose (tied
@@ -35,6 +41,7 @@ class CaptionDecoder(nn.Module):
 
     Args:
         token_dim: C, width of the video tokens.
+        embed_dim: D, width of the frame and clip embeddings.
         vocab_size: V.
         context_length: L, the longest token sequence (the backbone's text context).
         max_frames: the most frames (T) a video may have.
@@ -42,7 +49,7 @@ class CaptionDecoder(nn.Module):
         token_embedding: optional ``[V, W]`` initial token embedding (copied).
     """
 
-    def __init__(self, token_dim: int, vocab_size: int, context_length: int, max_frames: int,
+    def __init__(self, token_dim: int, embed_dim: int, vocab_size: int, context_length: int, max_frames: int,
                  width: int = 128, num_layers: int = 2, num_heads: int = 2, dropout: float = 0.1,
                  token_embedding: Optional[torch.Tensor] = None):
         super().__init__()
@@ -52,7 +59,9 @@ class CaptionDecoder(nn.Module):
             raise ValueError(f"num_layers must be positive, got {num_layers}")
         self.context_length = context_length
         self.memory_projection = nn.Linear(token_dim, width)
+        self.embedding_projection = nn.Linear(embed_dim, width)
         self.frame_position_embedding = nn.Parameter(torch.randn(max_frames, width) * 0.01)
+        self.clip_token_embedding = nn.Parameter(torch.randn(width) * 0.01)
         self.memory_norm = nn.LayerNorm(width)
         self.token_embedding = nn.Embedding(vocab_size, width)
         if token_embedding is not None:
@@ -73,16 +82,20 @@ class CaptionDecoder(nn.Module):
     def vocab_size(self) -> int:
         return self.token_embedding.num_embeddings
 
-    def memory(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Video tokens ``[B, T, N, C]`` -> memory ``[B, T * N, W]``."""
+    def memory(self, tokens: torch.Tensor, frames: torch.Tensor, video: torch.Tensor) -> torch.Tensor:
+        """Patch tokens ``[B, T, N, C]``, frame embeddings ``[B, T, D]`` and clip embeddings
+        ``[B, D]`` -> memory ``[B, T * N + T + 1, W]``."""
         if tokens.dim() != 4:
             raise ValueError(f"video tokens must be [B, T, N, C], got {tuple(tokens.shape)}")
-        frames = tokens.shape[1]
-        if frames > self.frame_position_embedding.shape[0]:
-            raise ValueError(f"video tokens have {frames} frames; the decoder was built for at "
+        count = tokens.shape[1]
+        if count > self.frame_position_embedding.shape[0]:
+            raise ValueError(f"video tokens have {count} frames; the decoder was built for at "
                              f"most {self.frame_position_embedding.shape[0]}")
-        x = self.memory_projection(tokens) + self.frame_position_embedding[:frames, None]
-        return self.memory_norm(x.flatten(1, 2))
+        positions = self.frame_position_embedding[:count]
+        patches = self.memory_projection(tokens) + positions[:, None]
+        frame_tokens = self.embedding_projection(frames) + positions
+        clip_token = self.embedding_projection(video) + self.clip_token_embedding
+        return self.memory_norm(torch.cat([patches.flatten(1, 2), frame_tokens, clip_token[:, None]], dim=1))
 
     def hidden(self, text: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
         """Token ids ``[B, L]`` and memory ``[B, S, W]`` -> final hidden states ``[B, L, W]``."""

@@ -114,7 +114,8 @@ class CaptioningTask(VideoTask):
                              f"width {text_embedding.shape[1]}, got {width} (or set "
                              "init_token_embedding=false)")
         self.caption_decoder = CaptionDecoder(
-            token_dim=self.model.token_dim, vocab_size=text_embedding.shape[0],
+            token_dim=self.model.token_dim, embed_dim=self.model.embed_dim,
+            vocab_size=text_embedding.shape[0],
             context_length=context_length, max_frames=num_frames, width=width,
             num_layers=decoder_layers, num_heads=decoder_heads or max(1, width // 64),
             dropout=decoder_dropout,
@@ -133,11 +134,12 @@ class CaptioningTask(VideoTask):
         return self.model.backbone.tokenizer
 
     def video_memory(self, features: VideoFeatures, views: int = 1) -> torch.Tensor:
-        """The decoder's memory ``[B, V * T * N, W]`` from the features of ``B * V`` views."""
+        """The decoder's memory ``[B, V * S, W]`` (S = T * N + T + 1 per view, see
+        ``CaptionDecoder.memory``) from the features of ``B * V`` views."""
         if features.tokens is None:
             raise ValueError(f"captioning reads VideoFeatures.tokens, but paradigm "
                              f"{self.model.paradigm!r} returned none")
-        memory = self.caption_decoder.memory(features.tokens)
+        memory = self.caption_decoder.memory(features.tokens, features.frames, features.video)
         return memory.unflatten(0, (-1, views)).flatten(1, 2)
 
     def next_token_logits(self, prefix: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
@@ -220,7 +222,7 @@ class CaptioningTask(VideoTask):
         self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)
         return loss
 
-    def _evaluate(self, batch: dict, metrics: nn.ModuleDict, prefix: str) -> list[str]:
+    def evaluate_batch(self, batch: dict, metrics: nn.ModuleDict, prefix: str) -> list[str]:
         references = self._captions(batch)
         features, views = self.encode_video(batch["video"])
         memory = self.video_memory(features, views)
@@ -235,7 +237,7 @@ class CaptioningTask(VideoTask):
         metrics["cider"].update(normalised, normalised_refs, video_ids=list(batch["video_id"]))
         return predictions
 
-    def _log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
+    def log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
         if metrics["cider"].update_count == 0:
             return
         values = {f"{prefix}bleu4": metrics["bleu4"].compute(),
@@ -244,18 +246,6 @@ class CaptioningTask(VideoTask):
         self.log_dict(values, prog_bar=prefix == "val/")
         for metric in metrics.values():
             metric.reset()
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.val_metrics, "val/")
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_metrics(self.val_metrics, "val/")
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.test_metrics, "test/")
-
-    def on_test_epoch_end(self) -> None:
-        self._log_metrics(self.test_metrics, "test/")
 
     def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
         return [{"video_id": vid, "caption": caption}

@@ -230,7 +230,7 @@ class QATask(VideoTask):
             if keep.any():
                 metric.update(correct[keep])
 
-    def _log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
+    def log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
         values = {f"{prefix}acc": metrics["acc"].compute()}
         if metrics["oov"].update_count:
             values[f"{prefix}oov_rate"] = metrics["oov"].compute()
@@ -396,7 +396,7 @@ class QATask(VideoTask):
             answers = [c[i] for c, i in zip(choices, index.tolist())]
         return index, score, answers
 
-    def _evaluate(self, batch: dict, metrics: nn.ModuleDict) -> None:
+    def evaluate_batch(self, batch: dict, metrics: nn.ModuleDict, prefix: str) -> None:
         index, _, answers = self._predict(batch)
         if self.mode == "open":
             truth = list(batch["answer"])
@@ -406,18 +406,6 @@ class QATask(VideoTask):
             correct = index == self.choice_targets(batch, self.choices(batch))
             oov = None
         self._update_metrics(metrics, correct, oov, batch)
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.val_metrics)
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_metrics(self.val_metrics, "val/")
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.test_metrics)
-
-    def on_test_epoch_end(self) -> None:
-        self._log_metrics(self.test_metrics, "test/")
 
     def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
         """One dict per question: ``video_id``, ``question_id``, ``question``, the predicted

@@ -176,7 +176,7 @@ class RecognitionTask(VideoTask):
         self.log("train/loss", loss, prog_bar=True, batch_size=len(labels))
         return loss
 
-    def _evaluate(self, batch: dict, metrics: nn.ModuleDict) -> None:
+    def evaluate_batch(self, batch: dict, metrics: nn.ModuleDict, prefix: str) -> None:
         labels = batch["label"]
         probs = self(batch["video"])
         metrics["all"].update(probs, labels)
@@ -191,7 +191,7 @@ class RecognitionTask(VideoTask):
                     restricted = probs[subset].masked_fill(column_mask, -1.0)
                     metrics[name].update(restricted, labels[subset])
 
-    def _log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
+    def log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
         values = dict(metrics["all"].compute())
         for name, metric in metrics.items():
             if name == "all" or metric.update_count == 0:
@@ -203,18 +203,6 @@ class RecognitionTask(VideoTask):
         self.log_dict(values, prog_bar=prefix == "val/")
         for metric in metrics.values():
             metric.reset()
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.val_metrics)
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_metrics(self.val_metrics, "val/")
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.test_metrics)
-
-    def on_test_epoch_end(self) -> None:
-        self._log_metrics(self.test_metrics, "test/")
 
     def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
         probs = self(batch["video"])

@@ -251,13 +251,13 @@ class RetrievalTask(VideoTask):
                 self.logit_scale.clamp_(0.0, MAX_LOGIT_SCALE)
 
     # ------------------------------------------------------------------ evaluation
-    def _evaluate(self, batch: dict, metrics: RetrievalMetrics) -> None:
+    def evaluate_batch(self, batch: dict, metrics: RetrievalMetrics, prefix: str) -> None:
         captions = batch_captions(batch)
         videos = self.embed_videos(batch["video"])
         texts = self.embed_texts([c for caps in captions for c in caps])
         metrics.update(videos, texts, caption_owners(captions, videos.device))
 
-    def _log_metrics(self, metrics: RetrievalMetrics, prefix: str) -> None:
+    def log_metrics(self, metrics: RetrievalMetrics, prefix: str) -> None:
         if metrics.update_count == 0:
             return
         values = {f"{prefix}{name}": value for name, value in metrics.compute().items()}
@@ -265,18 +265,6 @@ class RetrievalTask(VideoTask):
         self.log_dict(headline, prog_bar=True)
         self.log_dict(values)
         metrics.reset()
-
-    def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.val_metrics)
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_metrics(self.val_metrics, "val/")
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self._evaluate(batch, self.test_metrics)
-
-    def on_test_epoch_end(self) -> None:
-        self._log_metrics(self.test_metrics, "test/")
 
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
         """``{"video_id": list[str], "video_embeddings": [B, D]}`` (normalised, views averaged)."""
