@@ -9,6 +9,12 @@ Loss: symmetric InfoNCE with CLIP's learnable temperature, with one refinement f
 vocabulary: captions that are identical strings are positives of each other (soft targets spread
 over equal captions) instead of false negatives.
 
+Batches: stills are independent random scenes, so batches are consecutive indices (no shuffle).
+Every block of four indices holds a pair of *shape twins* — the same single-object scene with two
+different shapes — then a single-object and a multi-object still. Without the twins a batch is
+almost always separable by colour, size and position alone, and the shape is barely learned (a
+first run reached 100 % zero-shot colour but 18 % shape after 400 steps).
+
 Evaluation: zero-shot colour and shape accuracy on held-out single-object stills (indices beyond
 every training index), with prompt ensembling over the other attributes, as CLIP does.
 
@@ -69,9 +75,17 @@ class StillDataset(Dataset):
         return self.size
 
     def __getitem__(self, i: int):
-        # Training mixes single-object stills (every other index) with 1-3-object scenes.
-        num_objects = self.num_objects if self.num_objects is not None else (1 if i % 2 == 0 else None)
-        still = self.world.still(self.offset + i, num_objects=num_objects)
+        if self.num_objects is not None:
+            still = self.world.still(self.offset + i, num_objects=self.num_objects)
+        elif i % 4 < 2:  # shape twins: scene i - i % 4 with its own shape, then with another one
+            scene = self.offset + i - i % 4
+            shape = self.world.still(scene, num_objects=1).objects[0]["shape"]
+            if i % 4 == 1:
+                shapes = self.world.shapes
+                shape = shapes[(shapes.index(shape) + 1 + scene % (len(shapes) - 1)) % len(shapes)]
+            still = self.world.still(scene, num_objects=1, shape=shape)
+        else:  # a single-object still, then a scene of 1-3 objects
+            still = self.world.still(self.offset + i, num_objects=1 if i % 4 == 2 else None)
         return image_to_tensor(still.image, self.mean, self.std), still.caption, still.objects
 
 
@@ -180,8 +194,7 @@ def run(args: argparse.Namespace) -> int:
     world = SyntheticWorld("train", size=1, seed=args.world_seed)
     train = StillDataset(world, args.steps * args.batch_size, cfg["mean"], cfg["std"])
     held_out = StillDataset(world, args.eval_size, cfg["mean"], cfg["std"], offset=EVAL_OFFSET, num_objects=1)
-    generator = torch.Generator().manual_seed(args.seed)
-    loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=generator,
+    loader = DataLoader(train, batch_size=args.batch_size, shuffle=False,
                         num_workers=args.workers, collate_fn=Collate(), drop_last=True,
                         persistent_workers=args.workers > 0)
     eval_loader = DataLoader(held_out, batch_size=250, num_workers=args.workers, collate_fn=Collate())

@@ -395,3 +395,24 @@ def test_stills(world):
                           world.still(7, num_objects=1).image)
     # A separate stream: the same index gives a different scene from the clip's frames.
     assert not np.array_equal(world.still(3).image, world.render(3, frames=[0])[0])
+
+
+def test_still_shape_twins_differ_only_in_shape():
+    world = SyntheticWorld("train", size=1)
+    original = world.still(11, num_objects=1)
+    other = next(s for s in world.shapes if s != original.objects[0]["shape"])
+    twin = world.still(11, num_objects=1, shape=other)
+    a, b = original.objects[0], twin.objects[0]
+    assert b["shape"] == other
+    assert (a["colour"], a["size"], a["position"]) == (b["colour"], b["size"], b["position"])
+    assert other in twin.caption and a["shape"] not in twin.caption.split()
+    # outside both objects' boxes the two images are the same pixels (same background)
+    mask = np.ones(original.image.shape[:2], bool)
+    for box in (a["box"], b["box"]):
+        x0, y0, x1, y1 = (int(v) for v in box)
+        mask[max(y0 - 1, 0):y1 + 2, max(x0 - 1, 0):x1 + 2] = False
+    assert np.array_equal(original.image[mask], twin.image[mask])
+    with pytest.raises(ValueError, match="num_objects=1"):
+        world.still(11, shape="circle")
+    with pytest.raises(ValueError, match="num_objects=1"):
+        world.still(11, num_objects=1, shape="blob")

@@ -601,16 +601,23 @@ class SyntheticWorld:
 
     # --- stills --------------------------------------------------------------------------------
 
-    def still(self, index: int, num_objects: Optional[int] = None) -> Still:
+    def still(self, index: int, num_objects: Optional[int] = None, shape: Optional[str] = None) -> Still:
         """A single-frame scene ``index`` (any index >= 0; stills are not bounded by ``size``)
         from the split's still stream: ``num_objects`` (default: 1-3 at random) static objects
         of distinct colours in distinct cells of the 3 x 3 grid, drawn by the clips' renderer on
-        the same kind of background. Its caption names size, colour, shape and position only."""
+        the same kind of background. Its caption names size, colour, shape and position only.
+
+        ``shape`` (single-object stills only) replaces the drawn shape and changes nothing else:
+        ``still(i, 1, shape=a)`` and ``still(i, 1, shape=b)`` are twins that differ only in shape
+        (same background, colour, size, position) — hard negatives for contrastive pretraining."""
         index = operator.index(index)
         if index < 0:
             raise IndexError(f"still index must be >= 0, got {index}")
         if num_objects is not None and not 1 <= num_objects <= MAX_OBJECTS:
             raise ValueError(f"num_objects must lie in [1, {MAX_OBJECTS}], got {num_objects}")
+        if shape is not None and (num_objects != 1 or shape not in self.shapes):
+            raise ValueError(f"shape={shape!r} needs num_objects=1 and a shape of this world "
+                             f"({', '.join(self.shapes)})")
         cfg = self.config
         s, height, width = cfg.scale, cfg.height, cfg.width
         rng = self._rng(_STILL_STREAM, index)
@@ -619,8 +626,10 @@ class SyntheticWorld:
         cells = rng.permutation(_GRID * _GRID)
         times = np.zeros(1)
         bodies: list[_Body] = []
+        shape_override = shape
         for k in range(count):
-            shape = self.shapes[int(rng.integers(len(self.shapes)))]
+            drawn = self.shapes[int(rng.integers(len(self.shapes)))]  # drawn even when overridden,
+            shape = drawn if shape_override is None else shape_override  # so every other draw stays
             r = _radius(rng, SIZES[int(rng.integers(len(SIZES)))], s)
             margin = SHAPE_EXTENT[shape] * r + 1.0
             row, col = divmod(int(cells[k]), _GRID)
