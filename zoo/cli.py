@@ -99,6 +99,8 @@ def module_command(name: str, help: str, module: str) -> None:
 module_command("pretrain-backbone", "pretrain the embedded tiny CLIP on stills of the world", "zoo.pretrain")
 module_command("demo", "the main job: zero-shot tiny, then meanp vs seqtransf through the CLI", "zoo.demo")
 module_command("bench", "the paradigm x task comparison on the world, same budget, side by side", "zoo.bench")
+module_command("export-world", "write the synthetic world as video files + real benchmark annotation files",
+               "zoo.data.world_export")
 
 
 def _add_list_arguments(parser: argparse.ArgumentParser) -> None:
