@@ -51,7 +51,7 @@ import numpy as np
 
 from zoo.data.records import QuestionAnswer, Track, VideoRecord
 from zoo.data.world_language import clip_captions, clip_questions, still_caption
-from zoo.data.world_render import SHAPE_EXTENT, background, draw_object, shape_boxes
+from zoo.data.world_render import ROUND_SHAPES, SHAPE_EXTENT, background, draw_object, shape_boxes
 from zoo.data.world_vocab import (
     ACTION_DIRECTION, ACTION_PHRASES, ACTIONS, ANSWER_VOCAB, COLOUR_RGB, COLOURS, DIRECTIONS,
     MAX_OBJECTS, NOVEL_ACTIONS, NOVEL_SHAPES, NUMBER_WORDS, ORDER_DEPENDENT_ACTIONS, POSITIONS,
@@ -424,7 +424,7 @@ def _sample_scene(rng: np.random.Generator, cfg: WorldConfig, actions: Sequence[
     palette = [COLOURS[i] for i in rng.permutation(len(COLOURS))]  # distinct colours
     actor_colours = (palette[0], palette[1] if action == "change_colour" else palette[0])
     # A spinning circle would look still.
-    actor_shapes = [s for s in shapes if s != "circle" or action != "spin"] or list(shapes)
+    actor_shapes = [s for s in shapes if s not in ROUND_SHAPES or action != "spin"] or list(shapes)
     actor_shape = actor_shapes[int(rng.integers(len(actor_shapes)))]
     actor = _sample_actor(rng, cfg, action, actor_shape, actor_colours)
     bodies = [actor]
@@ -637,11 +637,10 @@ class SyntheticWorld:
             colour = COLOURS[int(palette[k])]
             best, best_gap = None, -math.inf
             for _ in range(_PLACEMENT_TRIES):
-                # Well inside the cell (15 % from its borders), and the shape inside the frame.
-                x = _uniform(rng, max(margin, (col + 0.15) * cw), min(width - margin,
-                                                                      (col + 0.85) * cw))
-                y = _uniform(rng, max(margin, (row + 0.15) * ch), min(height - margin,
-                                                                      (row + 0.85) * ch))
+                # Well inside the cell (20 % from its borders, more than any shape's box centre is
+                # off its own centre, so the box names the same cell), and inside the frame.
+                x = _uniform(rng, max(margin, (col + 0.2) * cw), min(width - margin, (col + 0.8) * cw))
+                y = _uniform(rng, max(margin, (row + 0.2) * ch), min(height - margin, (row + 0.8) * ch))
                 body = _Body(shape=shape, colours=(colour, colour), start=(x, y, r, 0.0),
                              end=(x, y, r, 0.0), segment=(0.0, 1.0))
                 gap = _clearance(body, bodies, times)

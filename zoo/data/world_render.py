@@ -31,7 +31,7 @@ _CIRCLE = 0.9  # circle radius
 _SQUARE = 0.8  # half side
 _DIAMOND = 1.1  # half diagonal
 _TRIANGLE = 1.25  # circumradius (centroid to vertex); points up
-_HEXAGON = 1.0  # circumradius; vertices left and right, flat top and bottom
+_RING_HOLE = 0.45  # radius of a ring's hole (its outer radius is the circle's)
 _CROSS_ARM, _CROSS_HALF_WIDTH = 1.0, 0.35  # half length and half width of each bar
 _STAR = 1.25  # circumradius of the five-pointed star (a regular pentagram); points up
 
@@ -46,8 +46,11 @@ def _polygon(radius: float, angles_deg) -> np.ndarray:
                      for a in angles_deg])
 
 
+#: Shapes that look the same under any rotation (their box is +-0.9 r; they never spin).
+ROUND_SHAPES = ("circle", "ring")
+
 #: Vertices of each polygonal shape's convex hull [V, 2] (x, y), in units of the radius; used to
-#: compute exact boxes under rotation. The circle has none (its box is +-0.9 r).
+#: compute exact boxes under rotation. The round shapes have none.
 SHAPE_VERTICES: dict[str, np.ndarray] = {
     "square": np.array([(-_SQUARE, -_SQUARE), (_SQUARE, -_SQUARE), (_SQUARE, _SQUARE),
                         (-_SQUARE, _SQUARE)]),
@@ -57,13 +60,13 @@ SHAPE_VERTICES: dict[str, np.ndarray] = {
                                                       (_CROSS_HALF_WIDTH, _CROSS_ARM))
                        for sx in (-1, 1) for sy in (-1, 1)]),
     "star": _polygon(_STAR, (-90, -18, 54, 126, 198)),
-    "hexagon": _polygon(_HEXAGON, (0, 60, 120, 180, 240, 300)),
 }
 
 #: Largest distance from the centre to any point of each shape, in units of the radius: the
 #: shape stays inside a circle of ``SHAPE_EXTENT[shape] * r`` whatever its rotation.
 SHAPE_EXTENT: dict[str, float] = {
     "circle": _CIRCLE,
+    "ring": _CIRCLE,
     **{name: float(np.linalg.norm(v, axis=1).max()) for name, v in SHAPE_VERTICES.items()},
 }
 assert set(SHAPE_EXTENT) == set(SHAPES)
@@ -81,7 +84,7 @@ def shape_boxes(shape: str, cx: np.ndarray, cy: np.ndarray, r: np.ndarray, cos: 
     Returns:
         float64 [F, 4].
     """
-    if shape == "circle":
+    if shape in ROUND_SHAPES:
         half_w = half_h = _CIRCLE * r
         return np.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], axis=1)
     verts = SHAPE_VERTICES[shape]  # [V, 2]
@@ -114,10 +117,9 @@ def _triangle(u, v, r):
     return np.maximum(np.maximum(v, -a - b), a - b) - np.float32(0.5 * _TRIANGLE) * r
 
 
-def _hexagon(u, v, r):
-    a, b = np.float32(_COS30) * u, np.float32(0.5) * v
-    return (np.maximum(np.maximum(np.abs(v), np.abs(a + b)), np.abs(a - b))
-            - np.float32(_COS30 * _HEXAGON) * r)
+def _ring(u, v, r):
+    distance = np.sqrt(u * u + v * v)
+    return np.maximum(distance - _CIRCLE * r, _RING_HOLE * r - distance)
 
 
 def _cross(u, v, r):
@@ -144,7 +146,7 @@ def _star(u, v, r):
 
 
 _SIGNED_DISTANCE = {"circle": _circle, "square": _square, "diamond": _diamond,
-                    "triangle": _triangle, "hexagon": _hexagon, "cross": _cross, "star": _star}
+                    "triangle": _triangle, "ring": _ring, "cross": _cross, "star": _star}
 assert set(_SIGNED_DISTANCE) == set(SHAPES)
 
 

@@ -54,10 +54,10 @@ NOVEL_ACTIONS: tuple[str, ...] = ("move_down", "shrink")
 # --- objects ----------------------------------------------------------------------------------
 
 #: Object categories (the ``category`` of tracks). ``NOVEL_SHAPES`` are held out.
-SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "cross", "star", "hexagon")
+SHAPES: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "cross", "star", "ring")
 
 #: Categories held out for open-vocabulary tracking / detection.
-NOVEL_SHAPES: tuple[str, ...] = ("star", "hexagon")
+NOVEL_SHAPES: tuple[str, ...] = ("star", "ring")
 
 #: Colour names, in a fixed order; ``COLOUR_RGB`` gives their uint8 RGB values.
 COLOURS: tuple[str, ...] = ("red", "green", "blue", "yellow", "purple", "orange", "white")
@@ -78,13 +78,14 @@ COLOUR_RGB: dict[str, tuple[int, int, int]] = {
 SIZES: tuple[str, ...] = ("small", "medium", "large")
 
 #: Radius range (``[low, high)`` pixels at 64 x 64; scaled with ``min(height, width) / 64``) of
-#: each size. The ranges do not overlap, so a radius names exactly one size. The radius is the
+#: each size. The ranges do not overlap, so a radius names exactly one size, and neighbouring
+#: sizes differ by at least 25 % in radius (grow / shrink change the area by more than half). The radius is the
 #: shape's scale: a circle of radius ``r`` has pixel radius ``0.9 r``, every shape lies within
 #: ``1.25 r`` of its centre (see ``world_render.SHAPE_EXTENT``).
 SIZE_RADII: dict[str, tuple[float, float]] = {
-    "small": (4.5, 5.5),
-    "medium": (7.0, 8.0),
-    "large": (9.5, 10.5),
+    "small": (5.0, 6.0),
+    "medium": (7.5, 8.5),
+    "large": (10.75, 11.75),
 }
 
 #: Position names: the cell of a 3 x 3 grid over the frame that holds an object's centre, row by
