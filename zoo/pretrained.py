@@ -58,8 +58,12 @@ def _all_entries(task) -> dict[str, torch.Tensor]:
 
 
 def _delta_entries(task) -> dict[str, torch.Tensor]:
-    """``model.`` + the paradigm's delta, plus every entry the task owns outside its model."""
-    own = {k: v for k, v in task.state_dict().items() if not k.startswith("model.")}
+    """``model.`` + the paradigm's delta, plus every entry the task owns outside its model, except
+    entries that *are* frozen backbone weights (a task may share one, e.g. the caption decoder
+    writes through the backbone's token embedding): those are rebuilt with the backbone."""
+    frozen = {p.data_ptr() for p in task.model.backbone.parameters() if not p.requires_grad}
+    own = {k: v for k, v in task.state_dict().items()
+           if not k.startswith("model.") and v.data_ptr() not in frozen}
     return {**own, **{f"model.{k}": v for k, v in task.model.delta_state_dict().items()}}
 
 

@@ -42,10 +42,8 @@ def test_registered_and_decoder_shapes(task, memory):
     width = task.model.backbone.text_width
     assert memory.shape == (3, FRAMES * 64 + FRAMES + 1, width)
     assert task.caption_decoder.token_embedding.weight.shape == (49408, width)
-    assert torch.equal(task.caption_decoder.token_embedding.weight,
-                       task.model.backbone.clip.token_embedding.weight)  # initialised as a copy
-    assert task.caption_decoder.token_embedding.weight.data_ptr() != \
-        task.model.backbone.clip.token_embedding.weight.data_ptr()
+    # shared (default): the decoder reads and writes through the backbone's own token table
+    assert task.caption_decoder.token_embedding is task.model.backbone.clip.token_embedding
     # W = 128, 2 layers, vocabulary 49408, context 32, C = 192, T = 2:
     #   token embedding 49408*128 = 6,324,224 (tied output); text positions 32*128 = 4,096;
     #   frame positions 2*128 = 256; memory Linear 192*128+128 = 24,704; memory LayerNorm 256;
@@ -53,7 +51,14 @@ def test_registered_and_decoder_shapes(task, memory):
     #   per layer: self- and cross-attention 2*(4*128^2+4*128) = 132,096, MLP 128*512+512+512*128+128
     #   = 131,712, 3 LayerNorms 768 -> 264,576, x2 = 529,152; final LayerNorm 256.
     assert sum(p.numel() for p in task.caption_decoder.parameters()) == 6_882_944 + 16_512 + 128
-    assert task.parameter_counts()["trainable"] == 6_899_584  # meanp: the decoder is all that trains
+    # meanp: the decoder is all that trains, but not the shared (frozen) token table
+    assert task.parameter_counts()["trainable"] == 6_899_584 - 6_324_224
+    copied = CaptioningTask(backbone=task.model.backbone, variant="meanp", num_frames=FRAMES,
+                            token_embedding="copy")
+    assert torch.equal(copied.caption_decoder.token_embedding.weight, task.model.backbone.clip.token_embedding.weight)
+    assert copied.caption_decoder.token_embedding.weight.data_ptr() != \
+        task.model.backbone.clip.token_embedding.weight.data_ptr()
+    assert copied.parameter_counts()["trainable"] == 6_899_584
     tokens = task.model.tokenize(["a red square", "a blue circle grows"])
     logits = task.caption_decoder(tokens[:, :5], memory[:2])
     assert logits.shape == (2, 5, 49408)
@@ -89,8 +94,8 @@ def test_teacher_forcing_loss_is_the_cross_entropy_up_to_the_end_token(task, mem
 def test_loss_trains_the_decoder_only(task, memory):
     task.zero_grad()
     task.caption_loss(memory[:1], task.model.tokenize(["a cat"])).backward()
-    assert task.caption_decoder.token_embedding.weight.grad is not None
-    assert all(p.grad is None for p in task.model.parameters())
+    assert all(p.grad is not None for p in task.caption_decoder.layers.parameters())  # memory is detached here
+    assert all(p.grad is None for p in task.model.parameters())  # incl. the shared token table
     task.zero_grad()
 
 
@@ -156,7 +161,7 @@ def test_bad_batches_features_and_arguments_raise(task):
         task.video_memory(features)
     with pytest.raises(ValueError, match=r"max_length must be in \[1, 31\]"):
         CaptioningTask(backbone=task.model.backbone, variant="meanp", max_length=32)
-    with pytest.raises(ValueError, match="init_token_embedding needs decoder_width equal"):
+    with pytest.raises(ValueError, match="token_embedding='shared' needs decoder_width equal"):
         CaptioningTask(backbone=task.model.backbone, variant="meanp", decoder_width=64)
 
 
@@ -189,5 +194,5 @@ def test_recipe_builds_through_the_cli(tmp_path):
     cli = ZooCLI(args=["--config", str(recipe), "--model.init_args.backbone_pretrained", "false",
                        f"--trainer.default_root_dir={tmp_path}"], run=False)
     assert isinstance(cli.model, CaptioningTask)
-    assert cli.model.beam_size == 3 and cli.model.model.variant == "meanp"
+    assert cli.model.beam_size == 3 and cli.model.model.variant == "seqtransf"
     assert cli.datamodule.num_frames == cli.model.model.num_frames == 8

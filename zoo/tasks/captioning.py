@@ -35,6 +35,8 @@ captions, with the text of both normalised by :func:`~zoo.metrics.caption_text.c
 
 from __future__ import annotations
 
+import copy
+
 import re
 from typing import Any, Optional, Union
 
@@ -62,6 +64,9 @@ def caption_metrics() -> nn.ModuleDict:
                           "cider": CIDErD()})
 
 
+TOKEN_EMBEDDINGS = ("shared", "copy", "random")
+
+
 @register_task
 class CaptioningTask(VideoTask):
     """Video captioning over any paradigm.
@@ -69,8 +74,11 @@ class CaptioningTask(VideoTask):
     Args (besides :class:`~zoo.tasks.base.VideoTask`'s):
         decoder_width: W; ``None`` takes the backbone's text width.
         decoder_layers / decoder_heads (``None``: W // 64) / decoder_dropout: the decoder.
-        init_token_embedding: start the token embedding from the backbone's text token
-            embedding (needs W equal to the backbone's text width).
+        token_embedding: the decoder's (tied) token table: ``shared`` (default) reads and writes
+            through the backbone's own text token embedding (trains only with the text tower;
+            not stored in frozen-backbone checkpoints), ``copy`` a trainable copy of it,
+            ``random`` a fresh one.
+            ``shared`` and ``copy`` need W equal to the backbone's text width.
         max_length: the most tokens generated before the end token (< the context length).
         beam_size: 1 = greedy decoding, else beam search. length_penalty: beam search ranks
             finished captions by ``sum log p / length ** length_penalty``.
@@ -85,7 +93,7 @@ class CaptioningTask(VideoTask):
                  paradigm_args: Optional[dict[str, Any]] = None,
                  decoder_width: Optional[int] = None, decoder_layers: int = 2,
                  decoder_heads: Optional[int] = None, decoder_dropout: float = 0.1,
-                 init_token_embedding: bool = True, max_length: int = 20, beam_size: int = 1,
+                 token_embedding: str = "shared", max_length: int = 20, beam_size: int = 1,
                  length_penalty: float = 1.0, label_smoothing: float = 0.0,
                  lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
                  warmup_fraction: float = 0.1):
@@ -107,19 +115,24 @@ class CaptioningTask(VideoTask):
             raise ValueError(f"beam_size must be positive, got {beam_size}")
         if length_penalty < 0:
             raise ValueError(f"length_penalty must be >= 0, got {length_penalty}")
-        text_embedding = clip_backbone.clip.token_embedding.weight
+        text_embedding = clip_backbone.clip.token_embedding
         width = decoder_width or clip_backbone.text_width
-        if init_token_embedding and width != text_embedding.shape[1]:
-            raise ValueError(f"init_token_embedding needs decoder_width equal to the backbone's text "
-                             f"width {text_embedding.shape[1]}, got {width} (or set "
-                             "init_token_embedding=false)")
+        if token_embedding not in TOKEN_EMBEDDINGS:
+            raise ValueError(f"token_embedding must be one of {TOKEN_EMBEDDINGS}, got {token_embedding!r}")
+        if token_embedding != "random" and width != text_embedding.embedding_dim:
+            raise ValueError(f"token_embedding={token_embedding!r} needs decoder_width equal to the "
+                             f"backbone's text width {text_embedding.embedding_dim}, got {width} (or "
+                             "set token_embedding=random)")
+        decoder_embedding = {"shared": text_embedding, "copy": copy.deepcopy(text_embedding),
+                             "random": None}[token_embedding]
+        if token_embedding == "copy":
+            decoder_embedding.requires_grad_(True)
         self.caption_decoder = CaptionDecoder(
             token_dim=self.model.token_dim, embed_dim=self.model.embed_dim,
-            vocab_size=text_embedding.shape[0],
+            vocab_size=text_embedding.num_embeddings,
             context_length=context_length, max_frames=num_frames, width=width,
             num_layers=decoder_layers, num_heads=decoder_heads or max(1, width // 64),
-            dropout=decoder_dropout,
-            token_embedding=text_embedding.detach() if init_token_embedding else None)
+            dropout=decoder_dropout, token_embedding=decoder_embedding)
         self.max_length = max_length
         self.beam_size = beam_size
         self.length_penalty = length_penalty
