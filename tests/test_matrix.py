@@ -17,7 +17,7 @@ COARSE_TASKS = ("recognition", "retrieval", "captioning", "qa")
 FAST = ["--model.init_args.backbone_pretrained", "false", "--model.init_args.num_frames", "2",
         "--data.init_args.train_size", "2", "--data.init_args.val_size", "2",
         "--data.init_args.test_size", "2", "--data.init_args.batch_size", "2",
-        "--data.init_args.world_frames", "4", "--trainer.fast_dev_run", "1",
+        "--data.init_args.world_frames", "8", "--trainer.fast_dev_run", "1",
         "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
 
 
@@ -41,7 +41,7 @@ def test_pair_trains_validates_and_round_trips(paradigm, task, monkeypatch):
     assert any(not torch.equal(parameters[n], v) for n, v in trainable.items()), "nothing trained"
     assert all(torch.equal(parameters[n], v) for n, v in frozen.items()), "a frozen parameter moved"
 
-    rebuilt = type(module)(**module.hparams)
+    rebuilt = type(module)(**module.task_config())
     rebuilt.load_state_dict(module.state_dict(), strict=True)
     module.eval(), rebuilt.eval()
     video = torch.randn(1, 2, 3, 64, 64)

@@ -132,5 +132,6 @@ class VideoTask(L.LightningModule):
 
     # ------------------------------------------------------------------ config for export
     def task_config(self) -> dict:
-        """The constructor arguments (JSON-able) that rebuild this task."""
-        return dict(self.hparams)
+        """The constructor arguments (JSON-able) that rebuild this task: ``type(task)(**config)``.
+        LightningCLI's private entries (``_class_path``, ``_instantiator``) are left out."""
+        return {k: v for k, v in self.hparams.items() if not k.startswith("_")}
