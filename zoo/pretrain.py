@@ -177,6 +177,21 @@ def cosine_with_warmup(step: int, warmup: int, total: int) -> float:
     return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(total - warmup, 1)))
 
 
+def describe_device(device: torch.device) -> str:
+    """The GPU's name, or the CPU's model and the torch threads used."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    model = platform.processor() or "CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {torch.get_num_threads()} torch threads"
+
+
 def _command_arguments() -> list[str]:
     """The arguments this run was given, whether started as ``zoo pretrain-backbone`` or
     ``python -m zoo.pretrain``."""
@@ -242,10 +257,10 @@ def run(args: argparse.Namespace) -> int:
 
     metrics = evaluate_shipped(out, eval_loader, device)
     record = {
-        "command": "zoo pretrain-backbone " + " ".join(shlex.quote(a) for a in _command_arguments()),
+        "command": " ".join(["zoo pretrain-backbone", *(shlex.quote(a) for a in _command_arguments())]),
         "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
                       if k not in ("command",)},
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
+        "device": describe_device(device),
         "torch": torch.__version__, "open_clip": open_clip.__version__,
         "train_seconds": round(train_seconds, 1), "final_loss": round(loss.item(), 4),
         "parameters": sum(p.numel() for p in model.parameters()),
