@@ -36,6 +36,7 @@ import torch
 from lightning.pytorch.callbacks import Callback
 
 from zoo.paths import REPO_ROOT
+from zoo.precision import resolve_precision
 from zoo.registry import PARADIGMS
 
 # The headline metric of each task (what the plot's y axis shows) and its label.
@@ -117,6 +118,7 @@ def run_one(task: str, paradigm: str, args: argparse.Namespace) -> dict[str, Any
         "--data.init_args.test_clips", str(args.test_clips),
         "--trainer.max_epochs", str(args.epochs),
         "--trainer.enable_progress_bar", "false",
+        "--trainer.precision", resolve_precision(args.precision),
         "--trainer.logger.init_args.save_dir", str(out), "--trainer.logger.init_args.name", paradigm,
         *[part for override in args.set for part in ("--" + override.split("=", 1)[0], override.split("=", 1)[1])],
     ]
@@ -155,6 +157,7 @@ def run_one(task: str, paradigm: str, args: argparse.Namespace) -> dict[str, Any
         "checkpoint": trainer.checkpoint_callback.last_model_path or trainer.checkpoint_callback.best_model_path,
         "budget": {k: getattr(args, k) for k in ("train_size", "val_size", "test_size", "epochs",
                                                   "batch_size", "num_frames", "test_clips", "seed", "threads")},
+        "precision": str(trainer.precision),
         "protocol": f"{args.num_frames} frames x {args.test_clips} clips x 1 crop",
         "torch_threads": torch.get_num_threads(),
     }
@@ -217,15 +220,16 @@ def plot(task: str, results: list[dict], path: Path) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", default="recognition", choices=sorted(HEADLINE))
     parser.add_argument("--paradigms", default=",".join(PARADIGMS), help="comma-separated paradigm ids")
-    parser.add_argument("--train-size", type=int, default=1200)
+    parser.add_argument("--train-size", type=int, default=2000)
     parser.add_argument("--val-size", type=int, default=100)
-    parser.add_argument("--test-size", type=int, default=400)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--test-size", type=int, default=500)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--num-frames", type=int, default=8)
     parser.add_argument("--test-clips", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="torch threads per run")
+    parser.add_argument("--precision", default="auto", help="Lightning precision (auto: see zoo/precision.py)")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="an extra LightningCLI override for every run, e.g. "

@@ -5,9 +5,9 @@
    while its *action* is near chance (motion is invisible in a single frame).
 2. Fine-tune ``postnet × recognition`` through the Lightning CLI twice — ``meanp`` (an average
    over frames) and ``seqtransf`` (CLIP4Clip's temporal transformer) — with the same recipe
-   (``configs/recognition/postnet.yaml``, on a smaller budget so that the demo fits in a few
-   minutes on two CPU cores: 1200 clips × 3 epochs), then test each with ``zoo test --ckpt_path``
-   (2 clips × 1 crop per video).
+   (``configs/recognition/postnet.yaml``: 2000 clips, here 6 epochs and bf16 autocast where the
+   CPU computes bf16 natively, so that the demo fits in a few minutes on two CPU cores), then
+   test each with ``zoo test --ckpt_path`` (2 clips × 1 crop per video).
 3. Print the test metrics side by side. A mean over frames cannot see order, so ``meanp`` cannot
    tell moving left from moving right; ``seqtransf`` can.
 """
@@ -24,16 +24,20 @@ import torch
 import torch.nn.functional as F
 
 from zoo.paths import REPO_ROOT
+from zoo.precision import resolve_precision
 
 CONFIG = REPO_ROOT / "configs" / "recognition" / "postnet.yaml"
 VARIANTS = ("meanp", "seqtransf")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--epochs", type=int, default=3, help="max_epochs (the recipe says 4)")
-    parser.add_argument("--train-size", type=int, default=1200, help="training clips (the recipe says 2000)")
+    parser.add_argument("--epochs", type=int, default=6, help="max_epochs (the recipe says 4)")
+    parser.add_argument("--train-size", type=int, default=2000, help="training clips")
     parser.add_argument("--val-size", type=int, default=100, help="validation clips (the recipe says 200)")
-    parser.add_argument("--test-size", type=int, default=400, help="test clips (the recipe says 500)")
+    parser.add_argument("--test-size", type=int, default=500, help="test clips")
+    parser.add_argument("--precision", default="auto",
+                        help="Lightning precision; auto = bf16-mixed where the CPU has bf16 matrix "
+                             "units (AMX / AVX512-BF16: ~3x faster here), else 32-true")
     parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="where the runs go")
     parser.add_argument("--backbone-pretrained", default="true",
                         help="'false' runs the demo on a random tiny backbone (a quick smoke test)")
@@ -107,6 +111,7 @@ def run_variant(variant: str, args: argparse.Namespace) -> dict:
     common += ["--data.init_args.train_size", str(args.train_size),
                "--data.init_args.val_size", str(args.val_size),
                "--data.init_args.test_size", str(args.test_size)]
+    common += ["--trainer.precision", resolve_precision(args.precision)]
     fit_args = ["fit", *common, "--trainer.max_epochs", str(args.epochs)]
     print(f"\n$ zoo {' '.join(fit_args)}", flush=True)
     start = time.time()

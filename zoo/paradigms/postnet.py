@@ -12,7 +12,11 @@ head learns. Variants (``reference/methods.md`` §1.1):
   width D with D/64 heads, residual, mean.
 - ``lstm`` (CLIP4Clip seqLSTM): a 1-layer LSTM of width D with a residual, then meanP.
 
-``VideoFeatures.pooled`` is the (unnormalised) video embedding in the joint space, so F = D.
+``VideoFeatures.video`` is the meanP embedding (the mean of the L2-normalised frames, for cosine
+similarity with text); ``VideoFeatures.pooled``, what a closed-set linear head reads, is the plain
+mean of the (temporally modelled) frame embeddings, F = D — not normalised, so that its scale
+(CLIP embeddings have norms ~10) suits a linear layer trained at the recipe's learning rate; the
+unit-norm meanP vector left a linear head all but untrained in a short schedule.
 """
 
 from __future__ import annotations
@@ -95,6 +99,5 @@ class PostNet(VideoTextModel):
         frames = frame_features.embeddings
         if self.temporal is not None:
             frames = self.temporal(frames)
-        pooled = mean_of_normalised(frames)
-        return VideoFeatures(video=pooled, frames=frames, tokens=frame_features.patches,
-                             grid=self.grid, pooled=pooled)
+        return VideoFeatures(video=mean_of_normalised(frames), frames=frames,
+                             tokens=frame_features.patches, grid=self.grid, pooled=frames.mean(dim=1))
