@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import http.server
 from pathlib import Path
 
 import open_clip
@@ -77,3 +79,38 @@ def video(batch: int = 2, seed: int = 3) -> torch.Tensor:
 
 METRICS = {"test/top1": 0.8125, "test/top5": 1.0, "test/mean_class": 0.75}
 PROTOCOL = {"dataset": "world", "split": "test", "clips": 2, "crops": 1, "fps": 8.0}
+
+
+class FakeHub(http.server.ThreadingHTTPServer):
+    """Serves ``/<org>/<name>/resolve/<rev>/<file>`` (HEAD and GET) like the Hub's resolve API."""
+
+    def __init__(self, files: dict[str, bytes], revision: str = "0123456789abcdef0123456789abcdef01234567"):
+        self.files, self.requests, self.revision = files, [], revision
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def _respond(self, body: bool) -> None:
+        self.server.requests.append((self.command, self.path, self.headers.get("User-Agent", "")))
+        content = self.server.files.get(self.path)
+        if content is None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("X-Repo-Commit", self.server.revision)
+        self.send_header("ETag", f'"{hashlib.sha256(content).hexdigest()}"')
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        if body:
+            self.wfile.write(content)
+
+    def do_HEAD(self):  # noqa: N802
+        self._respond(body=False)
+
+    def do_GET(self):  # noqa: N802
+        self._respond(body=True)
+
+    def log_message(self, *args):
+        pass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from hub_fixtures import make_task, tiny_weights, video, zoo_home  # noqa: F401
+from hub_fixtures import FakeHub, make_task, tiny_weights, video, zoo_home  # noqa: F401
 from safetensors.torch import save_file
 
 import zoo
@@ -69,41 +69,6 @@ elif mode == "unreachable":
 '''
 
 
-class FakeHub(http.server.ThreadingHTTPServer):
-    """Serves ``/<org>/<name>/resolve/<rev>/<file>`` (HEAD and GET) like the Hub's resolve API."""
-
-    def __init__(self, files: dict[str, bytes]):
-        self.files, self.requests = files, []
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def _respond(self, body: bool) -> None:
-        self.server.requests.append((self.command, self.path, self.headers.get("User-Agent", "")))
-        content = self.server.files.get(self.path)
-        if content is None:
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("X-Repo-Commit", REVISION)
-        self.send_header("ETag", f'"{hashlib.sha256(content).hexdigest()}"')
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        if body:
-            self.wfile.write(content)
-
-    def do_HEAD(self):  # noqa: N802
-        self._respond(body=False)
-
-    def do_GET(self):  # noqa: N802
-        self._respond(body=True)
-
-    def log_message(self, *args):
-        pass
-
-
 def _run_child(script: Path, env: dict, *args: str) -> str:
     result = subprocess.run([sys.executable, str(script), *args], env=env, capture_output=True,
                             text=True, timeout=600)
@@ -121,7 +86,7 @@ def test_download_cache_offline_tamper_and_unreachable(zoo_home, tmp_path):
     with torch.no_grad():
         save_file({"video": video(), "output": task(video())}, str(tmp_path / "expected.safetensors"))
     files = {f"/{REPO_ID}/resolve/{REVISION}/{p.name}": p.read_bytes() for p in folder.iterdir()}
-    server = FakeHub(files)
+    server = FakeHub(files, revision=REVISION)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     script = tmp_path / "child.py"
     script.write_text(CHILD)

@@ -85,6 +85,11 @@ def _create_open_clip(spec: BackboneSpec, pretrained: Optional[str]) -> nn.Modul
     model_name, tag = spec.open_clip_name, pretrained
     if pretrained and pretrained.startswith(("hf-hub:", "local-dir:")):
         model_name, tag = pretrained, None
+    elif pretrained and not os.path.isfile(pretrained) and not open_clip.get_pretrained_cfg(model_name, pretrained):
+        tags = open_clip.list_pretrained_tags_by_model(model_name)
+        raise ValueError(f"backbone {spec.id!r}: pretrained={pretrained!r} is neither an open_clip tag of "
+                         f"{model_name} ({', '.join(tags) or 'none'}), nor a weights file, nor "
+                         "'hf-hub:org/name' / 'local-dir:path'")
     # OpenAI weights were trained with QuickGELU; build that activation whenever the (default)
     # tag says so, so that random-weight models have the architecture the weights expect.
     tag_cfg = open_clip.get_pretrained_cfg(spec.open_clip_name, tag or spec.default_pretrained) or {}
