@@ -6,7 +6,8 @@ paradigm (clips, epochs, batch size, frames, seed), in its own process, then tes
 paradigm:
 
 - the task's test metrics; recognition trains every paradigm with the same closed-set linear head
-  on the 10 actions and reports top-1 overall and on the order-dependent actions;
+  (learning rate 1e-3 for the head; the recipe's rates for everything else) on the 10 actions
+  and reports top-1 overall and on the order-dependent actions;
 - recognition also measures **zero-shot retention**: after video training, each model classifies
   static single-object clips by shape through its own text tower (prompts ensembled as in
   ``zoo pretrain-backbone``), on shapes never used as a training label — all seven, and the two
@@ -99,7 +100,9 @@ def activation_bytes_per_clip(task, batch: dict) -> float:
 def task_overrides(task: str) -> list[str]:
     """What every paradigm shares in the benchmark of ``task`` beyond the budget."""
     if task == "recognition":
-        return ["--model.init_args.head", "linear"]
+        # the head's lr is shared too: recipes that fine-tune a pretrained tower at a small lr
+        # (distill, full) would otherwise leave the new head barely trained
+        return ["--model.init_args.head", "linear", "--model.init_args.head_lr", "0.001"]
     return []
 
 

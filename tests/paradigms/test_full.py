@@ -100,3 +100,15 @@ def test_parameter_groups_pretrained_get_backbone_lr(variant, head):
 def test_unknown_variant(tiny):
     with pytest.raises(ValueError, match="no variant 'text'"):
         create_video_text_model("full", tiny, variant="text")
+
+
+def test_head_lr_applies_to_the_linear_head_only():
+    task = RecognitionTask(paradigm="full", variant="image", backbone="tiny", num_frames=2,
+                           backbone_pretrained=False, class_names=["red", "blue", "green"],
+                           lr=1e-4, backbone_lr=2e-5, head_lr=3e-3)
+    by_lr = {}
+    for group in task.parameter_groups():
+        by_lr.setdefault(group["lr"], set()).update(id(p) for p in group["params"])
+    assert by_lr[3e-3] == {id(p) for p in task.head.parameters()}
+    assert by_lr[2e-5] == {id(p) for _, p in task.model.trainable_parameters()}
+    assert 1e-4 not in by_lr  # nothing else is added by the full paradigm

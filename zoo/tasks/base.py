@@ -99,19 +99,29 @@ class VideoTask(L.LightningModule):
         self.log_metrics(self.test_metrics, "test/")
 
     # ------------------------------------------------------------------ optimisation
+    def parameter_kind(self, name: str) -> str:
+        """Which learning rate a trainable parameter gets: ``"pretrained"`` (came with the
+        foundation model: ``backbone_lr``) or ``"added"`` (new: ``lr``). Tasks may add kinds."""
+        return "pretrained" if self._is_pretrained(name) else "added"
+
+    def learning_rates(self) -> dict[str, float]:
+        """Learning rate of each parameter kind."""
+        return {"pretrained": self.backbone_lr, "added": self.lr}
+
     def parameter_groups(self) -> list[dict]:
-        """AdamW groups by (added vs pretrained) × (decayed vs not); empty groups dropped."""
-        groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
+        """AdamW groups by parameter kind × (decayed vs not); empty groups dropped."""
+        groups: dict[tuple[str, bool], list[nn.Parameter]] = {}
         for name, param in self.named_parameters():
             if not param.requires_grad:
                 continue
             decay = param.ndim >= 2 and "position" not in name and "embedding" not in name
-            groups.setdefault((self._is_pretrained(name), decay), []).append(param)
+            groups.setdefault((self.parameter_kind(name), decay), []).append(param)
+        rates = self.learning_rates()
         result = []
-        for (pretrained, decay), params in sorted(groups.items()):
-            result.append({"params": params, "lr": self.backbone_lr if pretrained else self.lr,
+        for (kind, decay), params in sorted(groups.items()):
+            result.append({"params": params, "lr": rates[kind],
                            "weight_decay": self.weight_decay if decay else 0.0,
-                           "name": f"{'pretrained' if pretrained else 'added'}_{'decay' if decay else 'no_decay'}"})
+                           "name": f"{kind}_{'decay' if decay else 'no_decay'}"})
         if not result:
             raise RuntimeError(f"{type(self).__name__}: nothing to train — no parameter requires grad")
         return result

@@ -71,6 +71,7 @@ class RecognitionTask(VideoTask):
                  novel_classes: Optional[list[str]] = None,
                  class_groups: Optional[dict[str, list[str]]] = None,
                  head_dropout: float = 0.0, label_smoothing: float = 0.0,
+                 head_lr: Optional[float] = None,
                  lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
                  warmup_fraction: float = 0.1):
         super().__init__(paradigm, backbone, variant, num_frames, backbone_pretrained,
@@ -91,6 +92,7 @@ class RecognitionTask(VideoTask):
         self.head_type = head
         self.prompt_template = prompt_template
         self.label_smoothing = label_smoothing
+        self.head_lr = head_lr
         if head == "linear":
             self.head = nn.Sequential(nn.Dropout(head_dropout),
                                       nn.Linear(self.model.feature_dim, self.num_classes))
@@ -112,6 +114,16 @@ class RecognitionTask(VideoTask):
     def task_config(self) -> dict:
         """Class names as a list: a label-map path would not travel with an exported checkpoint."""
         return {**super().task_config(), "class_names": self.class_names}
+
+    def parameter_kind(self, name: str) -> str:
+        """The linear head gets ``head_lr`` when one is given (a paradigm whose recipe trains a
+        pretrained tower at a small lr still needs a new head to learn at a normal one)."""
+        if self.head_lr is not None and name.startswith("head."):
+            return "head"
+        return super().parameter_kind(name)
+
+    def learning_rates(self) -> dict[str, float]:
+        return {**super().learning_rates(), "head": self.head_lr}
 
     # ------------------------------------------------------------------ metrics
     def _make_metrics(self, prefix: str) -> nn.ModuleDict:
