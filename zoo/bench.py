@@ -208,8 +208,16 @@ def run_one(task: str, paradigm: str, args: argparse.Namespace) -> dict[str, Any
     return result
 
 
-def _percent(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}"
+def display_scale(task: str) -> float:
+    """Factor from a task's logged metric values to the numbers shown: accuracies are logged as
+    fractions and shown in %; retrieval logs R@K in % and ranks as ranks; CIDEr-D etc. as is."""
+    return 100.0 if task in ("recognition", "qa") else 1.0
+
+
+def _format(task: str, value: Optional[float]) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if task == "captioning" else f"{display_scale(task) * value:.1f}"
 
 
 def summary_table(task: str, results: list[dict]) -> str:
@@ -220,7 +228,8 @@ def summary_table(task: str, results: list[dict]) -> str:
                           ("zero-shot shape top-1", "zero_shot/zero_shot_shape_top1"),
                           ("zero-shot held-out shapes", "zero_shot/zero_shot_novel_shape_top1")]
     elif task == "retrieval":
-        metric_columns = [("t2v R@1", "test/t2v_r1"), ("t2v R@5", "test/t2v_r5"), ("v2t R@1", "test/v2t_r1")]
+        metric_columns = [("t2v R@1", "test/t2v_r1"), ("t2v R@5", "test/t2v_r5"), ("t2v R@10", "test/t2v_r10"),
+                          ("t2v MdR", "test/t2v_mdr"), ("v2t R@1", "test/v2t_r1"), ("v2t R@5", "test/v2t_r5")]
     elif task == "captioning":
         metric_columns = [("CIDEr-D", "test/cider"), ("BLEU-4", "test/bleu4"), ("ROUGE-L", "test/rougeL")]
     else:
@@ -230,8 +239,7 @@ def summary_table(task: str, results: list[dict]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     for r in results:
         metrics = r["metrics"]
-        values = [f"{metrics[key]:.3f}" if task == "captioning" and key in metrics else _percent(metrics.get(key))
-                  for _, key in metric_columns]
+        values = [_format(task, metrics.get(key)) for _, key in metric_columns]
         lines.append("| " + " | ".join([r["paradigm"], r["variant"], *values,
                                         f"{r['trainable_params']:,} / {r['total_params']:,}",
                                         f"{r['gflops_per_view']:.2f}", f"{r['train_clips_per_second']:.1f}",
@@ -247,7 +255,7 @@ def plot(task: str, results: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     key, label = HEADLINE[task]
-    scale = 1 if task == "captioning" else 100
+    scale = display_scale(task)
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=120)
     for r in results:
         x, y = max(r["trainable_params"], 1), scale * r["metrics"].get(key, float("nan"))
@@ -256,7 +264,7 @@ def plot(task: str, results: list[dict], path: Path) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("trainable parameters (log scale)")
     ax.set_ylabel(label)
-    ax.set_title(f"zoo bench: paradigms x {task} on the synthetic world (tiny backbone)")
+    ax.set_title(f"zoo bench: paradigms x {task}\non the synthetic world (tiny backbone)", fontsize=10)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
@@ -280,6 +288,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="an extra LightningCLI override for every run, e.g. "
                              "--set model.init_args.backbone_pretrained=false")
+    parser.add_argument("--summary-only", action="store_true",
+                        help="train nothing: rebuild summary.md and the plot from the paradigms' JSON results")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one paradigm in this process
 
 
@@ -290,14 +300,21 @@ def run(args: argparse.Namespace) -> int:
         result = run_one(args.task, args.one, args)
         (out / f"{args.one}.json").write_text(json.dumps(result, indent=2) + "\n")
         return 0
+    paradigms = [p.strip() for p in args.paradigms.split(",") if p.strip()]
+    if args.summary_only:
+        missing = [str(out / f"{p}.json") for p in paradigms if not (out / f"{p}.json").is_file()]
+        if missing:
+            raise SystemExit(f"zoo bench --summary-only: no results {missing}; run without --summary-only first")
     results = []
-    for paradigm in [p.strip() for p in args.paradigms.split(",") if p.strip()]:
-        print(f"\n=== {paradigm} x {args.task} ===", flush=True)
-        command = [sys.executable, "-m", "zoo.cli", "bench", "--one", paradigm,
-                   *[part for key, value in vars(args).items() if key not in ("one", "paradigms", "command", "set")
-                     for part in (f"--{key.replace('_', '-')}", str(value))],
-                   *[part for override in args.set for part in ("--set", override)]]
-        subprocess.run(command, check=True)
+    for paradigm in paradigms:
+        if not args.summary_only:
+            print(f"\n=== {paradigm} x {args.task} ===", flush=True)
+            command = [sys.executable, "-m", "zoo.cli", "bench", "--one", paradigm,
+                       *[part for key, value in vars(args).items()
+                         if key not in ("one", "paradigms", "command", "set", "summary_only")
+                         for part in (f"--{key.replace('_', '-')}", str(value))],
+                       *[part for override in args.set for part in ("--set", override)]]
+            subprocess.run(command, check=True)
         results.append(json.loads((out / f"{paradigm}.json").read_text()))
     table = summary_table(args.task, results)
     (out / "summary.md").write_text(table + "\n")
