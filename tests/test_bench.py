@@ -32,3 +32,10 @@ def test_captioning_scores_keep_three_decimals():
     row = _row(summary_table("captioning", [_result("captioning", {
         "test/cider": 0.81234, "test/bleu4": 0.25, "test/rougeL": 0.5})]))
     assert row[2:5] == ["0.812", "0.250", "0.500"]
+
+
+def test_qa_shows_overall_and_per_question_type_accuracy():
+    table = summary_table("qa", [_result("qa", {"test/acc": 0.343, "test/acc_colour": 0.264,
+                                                "test/acc_count": 0.794, "test/oov_rate": 0.0})])
+    assert table.splitlines()[0].startswith("| paradigm | variant | accuracy | colour questions | count questions |")
+    assert _row(table)[2:5] == ["34.3", "26.4", "79.4"]

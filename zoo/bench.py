@@ -233,7 +233,8 @@ def summary_table(task: str, results: list[dict]) -> str:
     elif task == "captioning":
         metric_columns = [("CIDEr-D", "test/cider"), ("BLEU-4", "test/bleu4"), ("ROUGE-L", "test/rougeL")]
     else:
-        metric_columns = [("accuracy", "test/acc")]
+        types = sorted({key[len("test/acc_"):] for r in results for key in r["metrics"] if key.startswith("test/acc_")})
+        metric_columns = [("accuracy", "test/acc")] + [(f"{t} questions", f"test/acc_{t}") for t in types]
     header = (["paradigm", "variant"] + [name for name, _ in metric_columns]
               + ["trainable / total params", "GFLOPs/view", "train clips/s", "peak RSS (MB)", "activations (MB/clip)"])
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
