@@ -17,3 +17,159 @@ if _REPO_DIR not in _sys.path:
 dependencies = ['torch', 'torchvision', 'numpy', 'yaml', 'open_clip', 'timm', 'huggingface_hub', 'safetensors', 'peft', 'lightning', 'torchmetrics']
 
 from zoo.torchhub import hub_entry as _hub_entry  # noqa: E402
+
+
+def postnet_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    postnet_recognition_tiny: task recognition, paradigm postnet, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant seqtransf; mean_class 0.3696, order_dependent_top1 0.2949, order_independent_top1 0.4878, top1 0.3740, top5 0.9200 on world/test (8 frames × 2 clips × 1 crop); 810,762 trainable / 9,803,147 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("postnet_recognition_tiny", pretrained, tag, **overrides)
+
+
+def side_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    side_recognition_tiny: task recognition, paradigm side, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant evl; mean_class 0.5393, order_dependent_top1 0.4746, order_independent_top1 0.6683, top1 0.5540, top5 0.9780 on world/test (8 frames × 2 clips × 1 crop); 2,138,314 trainable / 11,130,699 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("side_recognition_tiny", pretrained, tag, **overrides)
+
+
+def adapter_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    adapter_recognition_tiny: task recognition, paradigm adapter, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant aim; mean_class 0.2950, order_dependent_top1 0.1390, order_independent_top1 0.5024, top1 0.2880, top5 0.9840 on world/test (8 frames × 2 clips × 1 crop); 227,914 trainable / 9,219,915 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("adapter_recognition_tiny", pretrained, tag, **overrides)
+
+
+def lora_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    lora_recognition_tiny: task recognition, paradigm lora, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant qv; mean_class 0.1329, order_dependent_top1 0.0814, order_independent_top1 0.1951, top1 0.1280, top5 0.5240 on world/test (8 frames × 2 clips × 1 crop); 26,506 trainable / 9,018,891 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("lora_recognition_tiny", pretrained, tag, **overrides)
+
+
+def prompt_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    prompt_recognition_tiny: task recognition, paradigm prompt, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant vpt; mean_class 0.1371, order_dependent_top1 0.0847, order_independent_top1 0.1951, top1 0.1300, top5 0.4880 on world/test (8 frames × 2 clips × 1 crop); 8,074 trainable / 9,000,459 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("prompt_recognition_tiny", pretrained, tag, **overrides)
+
+
+def partial_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    partial_recognition_tiny: task recognition, paradigm partial, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant lastk; mean_class 0.1369, order_dependent_top1 0.0814, order_independent_top1 0.2049, top1 0.1320, top5 0.5500 on world/test (8 frames × 2 clips × 1 crop); 916,618 trainable / 8,994,315 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("partial_recognition_tiny", pretrained, tag, **overrides)
+
+
+def adapter_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    adapter_retrieval_tiny: task retrieval, paradigm adapter, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant aim; t2v_mdr 19.0000, t2v_mnr 50.6940, t2v_r1 7.0000, t2v_r10 38.7500, t2v_r5 25.9000, v2t_mdr 14.5000, v2t_mnr 59.9080, v2t_r1 6.4000, v2t_r10 42.0000, v2t_r5 28.2000 on world/test (8 frames × 2 clips × 1 crop); 225,984 trainable / 9,217,985 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("adapter_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def postnet_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    postnet_retrieval_tiny: task retrieval, paradigm postnet, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant seqtransf; t2v_mdr 66.0000, t2v_mnr 93.6610, t2v_r1 1.6000, t2v_r10 15.1000, t2v_r5 8.8000, v2t_mdr 64.0000, v2t_mnr 95.1420, v2t_r1 1.2000, v2t_r10 11.4000, v2t_r5 3.8000 on world/test (8 frames × 2 clips × 1 crop); 809,472 trainable / 9,801,857 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("postnet_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def adapter_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    adapter_qa_tiny: task qa, paradigm adapter, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant aim; acc 0.4128, acc_action 0.0600, acc_colour 0.4840, acc_count 0.7560, acc_direction 0.5380, acc_shape 0.2260, oov_rate 0.0000 on world/test (8 frames × 2 clips × 1 crop); 297,188 trainable / 9,289,189 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("adapter_qa_tiny", pretrained, tag, **overrides)
+
+
+def lora_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    lora_qa_tiny: task qa, paradigm lora, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant qv; acc 0.3608, acc_action 0.0160, acc_colour 0.3200, acc_count 0.8220, acc_direction 0.4860, acc_shape 0.1600, oov_rate 0.0000 on world/test (8 frames × 2 clips × 1 crop); 95,780 trainable / 9,088,165 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("lora_qa_tiny", pretrained, tag, **overrides)
+
+
+def adapter_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    adapter_captioning_tiny: task captioning, paradigm adapter, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant aim; bleu4 0.2148, cider 0.9511, rougeL 0.4271 on world/test (8 frames × 2 clips × 1 crop); 802,112 trainable / 9,794,113 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("adapter_captioning_tiny", pretrained, tag, **overrides)
+
+
+def postnet_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    postnet_captioning_tiny: task captioning, paradigm postnet, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant seqtransf; bleu4 0.1793, cider 0.5648, rougeL 0.3747 on world/test (8 frames × 2 clips × 1 crop); 1,385,600 trainable / 10,377,985 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("postnet_captioning_tiny", pretrained, tag, **overrides)
