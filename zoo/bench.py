@@ -111,14 +111,12 @@ def zero_shot_retention(model, num_stills: int = 350, batch_size: int = 50) -> d
     """Zero-shot shape top-1 (%) of ``model`` (a ``VideoTextModel``) on static clips: held-out
     single-object stills of the world's test split, each repeated over the model's frames, ranked
     against caption-form prompts of every shape through the model's own text tower."""
-    from zoo.data.synthetic import NOVEL_SHAPES, SHAPES, SyntheticWorld
+    from zoo.data.synthetic import NOVEL_SHAPES, SyntheticWorld
     from zoo.data.transforms import VideoTransform
-    from zoo.pretrain import attribute_prompts
+    from zoo.pretrain import attribute_prompts, prompt_classifier
 
     model.eval()
-    prompts = attribute_prompts("shape")
-    classifier = torch.stack([torch.nn.functional.normalize(torch.nn.functional.normalize(
-        model.encode_text(texts), dim=-1).mean(0), dim=-1) for texts in prompts.values()])
+    shapes, classifier = prompt_classifier(model.encode_text, attribute_prompts("shape"))
     transform = VideoTransform(model.preprocess, train=False)
     world = SyntheticWorld("test", size=1)
     correct, novel_correct, novel_total = 0, 0, 0
@@ -130,7 +128,7 @@ def zero_shot_retention(model, num_stills: int = 350, batch_size: int = 50) -> d
         predicted = (embedding @ classifier.t()).argmax(-1).tolist()
         for still, p in zip(stills, predicted):
             shape = still.objects[0]["shape"]
-            hit = SHAPES[p] == shape
+            hit = shapes[p] == shape
             correct += hit
             if shape in NOVEL_SHAPES:
                 novel_total, novel_correct = novel_total + 1, novel_correct + hit

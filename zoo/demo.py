@@ -54,16 +54,11 @@ def zero_shot_showcase(backbone_pretrained, count: int = 100) -> dict[str, float
     from zoo.backbones import create_backbone
     from zoo.data.synthetic import ACTION_PHRASES, ACTIONS, SHAPES, SyntheticWorld
     from zoo.data.transforms import VideoTransform
-    from zoo.pretrain import attribute_prompts
+    from zoo.pretrain import attribute_prompts, prompt_classifier
 
     backbone = create_backbone("tiny", pretrained=backbone_pretrained).eval()
     transform = VideoTransform(backbone.preprocess, train=False)
     world = SyntheticWorld("test", size=count)
-
-    def classifier(prompts: dict[str, list[str]]) -> tuple[list[str], torch.Tensor]:
-        weights = [F.normalize(F.normalize(backbone.encode_text(texts), dim=-1).mean(0), dim=-1)
-                   for texts in prompts.values()]
-        return list(prompts), torch.stack(weights)
 
     def embed(frames) -> torch.Tensor:
         """uint8 frames [T, H, W, 3] -> the normalised mean of their image embeddings [D]."""
@@ -77,9 +72,10 @@ def zero_shot_showcase(backbone_pretrained, count: int = 100) -> dict[str, float
         return names[int(top.indices[0])], ", ".join(
             f"{names[i]} {p:.2f}" for p, i in zip(top.values.tolist(), top.indices.tolist()))
 
-    heads = {"colour": classifier(attribute_prompts("colour")), "shape": classifier(attribute_prompts("shape")),
-             "action": classifier({ACTION_PHRASES[a]: [f"a {shape} {ACTION_PHRASES[a]}" for shape in SHAPES]
-                                   for a in ACTIONS})}
+    action_prompts = {ACTION_PHRASES[a]: [f"a {shape} {ACTION_PHRASES[a]}" for shape in SHAPES] for a in ACTIONS}
+    heads = {"colour": prompt_classifier(backbone.encode_text, attribute_prompts("colour")),
+             "shape": prompt_classifier(backbone.encode_text, attribute_prompts("shape")),
+             "action": prompt_classifier(backbone.encode_text, action_prompts)}
     correct = {name: 0 for name in heads}
     for index in range(count):
         still = world.still(index, num_objects=1)

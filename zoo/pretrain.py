@@ -34,6 +34,7 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import open_clip
@@ -129,18 +130,29 @@ def attribute_prompts(attribute: str) -> dict[str, list[str]]:
             for value in values}
 
 
+def prompt_classifier(encode_text: Callable[[list[str]], torch.Tensor],
+                      prompts: dict[str, list[str]]) -> tuple[list[str], torch.Tensor]:
+    """CLIP's prompt ensembling: per class, the normalised mean of its prompts' normalised text
+    embeddings (``encode_text``: texts -> ``[N, D]``). Returns the class names and ``[K, D]``."""
+    weights = [F.normalize(F.normalize(encode_text(texts), dim=-1).mean(dim=0), dim=-1)
+               for texts in prompts.values()]
+    return list(prompts), torch.stack(weights)
+
+
+def held_out_loader(world: SyntheticWorld, size: int, cfg: dict, workers: int = 0,
+                    batch_size: int = 250) -> DataLoader:
+    """The first ``size`` held-out single-object stills (indices from ``EVAL_OFFSET``)."""
+    stills = StillDataset(world, size, cfg["mean"], cfg["std"], offset=EVAL_OFFSET, num_objects=1)
+    return DataLoader(stills, batch_size=batch_size, num_workers=workers, collate_fn=Collate())
+
+
 @torch.no_grad()
 def zero_shot_accuracy(model, tokenizer, loader: DataLoader, device) -> dict[str, float]:
     """Zero-shot colour and shape accuracy (%) on single-object stills."""
     model.eval()
-    classifiers = {}
-    for attribute in ("colour", "shape"):
-        prompts = attribute_prompts(attribute)
-        weights = []
-        for value, texts in prompts.items():
-            emb = F.normalize(model.encode_text(tokenizer(texts).to(device)), dim=-1).mean(dim=0)
-            weights.append(F.normalize(emb, dim=-1))
-        classifiers[attribute] = (list(prompts), torch.stack(weights))
+    classifiers = {attribute: prompt_classifier(lambda texts: model.encode_text(tokenizer(texts).to(device)),
+                                                attribute_prompts(attribute))
+                   for attribute in ("colour", "shape")}
     correct = {a: 0 for a in classifiers}
     total = 0
     for images, _, _, objects in loader:
@@ -212,13 +224,11 @@ def run(args: argparse.Namespace) -> int:
     cfg = preprocess_cfg(model)
     world = SyntheticWorld("train", size=1, seed=args.world_seed)
     train = StillDataset(world, args.steps * args.batch_size, cfg["mean"], cfg["std"])
-    held_out = StillDataset(world, args.eval_size, cfg["mean"], cfg["std"], offset=EVAL_OFFSET, num_objects=1)
     loader = DataLoader(train, batch_size=args.batch_size, shuffle=False,
                         num_workers=args.workers, collate_fn=Collate(), drop_last=True,
                         persistent_workers=args.workers > 0)
-    eval_loader = DataLoader(held_out, batch_size=250, num_workers=args.workers, collate_fn=Collate())
-    probe = StillDataset(world, 200, cfg["mean"], cfg["std"], offset=EVAL_OFFSET, num_objects=1)
-    probe_loader = DataLoader(probe, batch_size=200, collate_fn=Collate())
+    eval_loader = held_out_loader(world, args.eval_size, cfg, workers=args.workers)
+    probe_loader = held_out_loader(world, 200, cfg, batch_size=200)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embedding" not in n]
     no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embedding" not in n)]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
@@ -255,7 +265,7 @@ def run(args: argparse.Namespace) -> int:
     (out / "open_clip_config.json").write_text(json.dumps(
         {"model_cfg": model_cfg, "preprocess_cfg": cfg}, indent=2) + "\n")
 
-    metrics = evaluate_shipped(out, eval_loader, device)
+    metrics = zero_shot_accuracy(load_shipped(out, device), tokenizer, eval_loader, device)
     record = {
         "command": " ".join(["zoo pretrain-backbone", *(shlex.quote(a) for a in _command_arguments())]),
         "arguments": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
@@ -264,16 +274,19 @@ def run(args: argparse.Namespace) -> int:
         "torch": torch.__version__, "open_clip": open_clip.__version__,
         "train_seconds": round(train_seconds, 1), "final_loss": round(loss.item(), 4),
         "parameters": sum(p.numel() for p in model.parameters()),
-        "eval": {"stills": args.eval_size, "objects_per_still": 1, **{k: round(v, 2) for k, v in metrics.items()}},
+        "eval": eval_summary(args.eval_size, metrics),
     }
     write_record(out, record)
     return 0
 
 
-def evaluate_shipped(out: Path, loader: DataLoader, device) -> dict[str, float]:
-    """Zero-shot accuracy of the weights as shipped (fp16 on disk, loaded into fp32)."""
-    shipped = open_clip.create_model(ARCH, pretrained=str(out / TINY_WEIGHTS_NAME)).to(device)
-    return zero_shot_accuracy(shipped, open_clip.get_tokenizer(ARCH), loader, device)
+def load_shipped(out: Path, device) -> torch.nn.Module:
+    """The weights as shipped (fp16 on disk, loaded into fp32): what the record measures."""
+    return open_clip.create_model(ARCH, pretrained=str(out / TINY_WEIGHTS_NAME)).to(device)
+
+
+def eval_summary(size: int, metrics: dict[str, float]) -> dict:
+    return {"stills": size, "objects_per_still": 1, **{k: round(v, 2) for k, v in metrics.items()}}
 
 
 def write_record(out: Path, record: dict) -> None:
@@ -285,14 +298,11 @@ def write_record(out: Path, record: dict) -> None:
 def reevaluate(out: Path, args: argparse.Namespace, device) -> int:
     """``--evaluate-only``: measure the weights in ``out`` again and rewrite their record."""
     record = json.loads((out / "pretrain.json").read_text())
-    model = open_clip.create_model(ARCH, pretrained=str(out / TINY_WEIGHTS_NAME))
-    cfg = preprocess_cfg(model)
+    model = load_shipped(out, device)
     world = SyntheticWorld("train", size=1, seed=record["arguments"]["world_seed"])
-    held_out = StillDataset(world, args.eval_size, cfg["mean"], cfg["std"], offset=EVAL_OFFSET, num_objects=1)
-    loader = DataLoader(held_out, batch_size=250, num_workers=args.workers, collate_fn=Collate())
-    metrics = evaluate_shipped(out, loader, device)
-    record["eval"] = {"stills": args.eval_size, "objects_per_still": 1,
-                      **{k: round(v, 2) for k, v in metrics.items()}}
+    loader = held_out_loader(world, args.eval_size, preprocess_cfg(model), workers=args.workers)
+    metrics = zero_shot_accuracy(model, open_clip.get_tokenizer(ARCH), loader, device)
+    record["eval"] = eval_summary(args.eval_size, metrics)
     write_record(out, record)
     return 0
 

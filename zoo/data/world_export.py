@@ -95,6 +95,8 @@ assert set(NEXTQA_TYPES) == set(QUESTION_TYPES)
 
 #: The ``split`` values of the Kinetics CSVs and of ``MSRVTT_data.json``.
 _SPLIT_VALUES = {"train": "train", "val": "validate", "test": "test"}
+#: Clips per split when none are given (``export_world`` and ``zoo export-world``).
+DEFAULT_SIZES = {"train": 100, "val": 20, "test": 50}
 _UCF_GROUP_SIZE = 7
 _ALNUM_UPPER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -398,7 +400,7 @@ def export_world(out_dir: Union[str, os.PathLike], formats: Sequence[str] = FORM
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ValueError(f"formats must be a non-empty subset of {list(FORMATS)}, got {list(formats)}")
-    sizes = _check_sizes({"train": 100, "val": 20, "test": 50} if sizes is None else sizes)
+    sizes = _check_sizes(DEFAULT_SIZES if sizes is None else sizes)
     out = Path(out_dir)
     ours = [out / "manifest.json", out / "videos", *(out / f for f in FORMATS)]
     existing = [p for p in ours if p.exists()]
@@ -456,9 +458,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="the folder to write")
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS,
                         metavar="FORMAT", help=f"benchmarks to write (default: all of {', '.join(FORMATS)})")
-    parser.add_argument("--train", type=int, default=100, help="train clips (default 100)")
-    parser.add_argument("--val", type=int, default=20, help="val clips (default 20)")
-    parser.add_argument("--test", type=int, default=50, help="test clips (default 50)")
+    for split in SPLITS:
+        parser.add_argument(f"--{split}", type=int, default=DEFAULT_SIZES[split],
+                            help=f"{split} clips (default {DEFAULT_SIZES[split]})")
     parser.add_argument("--seed", type=int, default=0, help="the world's seed (default 0)")
     parser.add_argument("--frames", type=int, default=defaults.num_frames, help="frames per clip")
     parser.add_argument("--height", type=int, default=defaults.height)
@@ -470,7 +472,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = WorldConfig(num_frames=args.frames, height=args.height, width=args.width, fps=args.fps)
     manifest = export_world(args.out, formats=args.formats, seed=args.seed, config=config,
-                            sizes={"train": args.train, "val": args.val, "test": args.test},
+                            sizes={split: getattr(args, split) for split in SPLITS},
                             overwrite=args.overwrite)
     count, seconds = len(manifest["clips"]), manifest["seconds"]
     print(f"exported {count} clips ({', '.join(manifest['formats'])}) to {args.out} in "
