@@ -36,7 +36,6 @@ captions, with the text of both normalised by :func:`~zoo.metrics.caption_text.c
 from __future__ import annotations
 
 import copy
-
 import re
 from typing import Any, Optional, Union
 
@@ -123,10 +122,11 @@ class CaptioningTask(VideoTask):
             raise ValueError(f"token_embedding={token_embedding!r} needs decoder_width equal to the "
                              f"backbone's text width {text_embedding.embedding_dim}, got {width} (or "
                              "set token_embedding=random)")
-        decoder_embedding = {"shared": text_embedding, "copy": copy.deepcopy(text_embedding),
-                             "random": None}[token_embedding]
-        if token_embedding == "copy":
-            decoder_embedding.requires_grad_(True)
+        decoder_embedding = None  # random: the decoder creates its own
+        if token_embedding == "shared":
+            decoder_embedding = text_embedding
+        elif token_embedding == "copy":
+            decoder_embedding = copy.deepcopy(text_embedding).requires_grad_(True)
         self.caption_decoder = CaptionDecoder(
             token_dim=self.model.token_dim, embed_dim=self.model.embed_dim,
             vocab_size=text_embedding.num_embeddings,
