@@ -1,8 +1,6 @@
 """Hugging Face Hub downloads against a local fake Hub (HEAD/GET on 127.0.0.1), in subprocesses:
 huggingface_hub reads HF_ENDPOINT / HF_HUB_CACHE / HF_HUB_OFFLINE when it is imported."""
 
-import hashlib
-import http.server
 import os
 import subprocess
 import sys
