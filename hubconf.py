@@ -16,7 +16,7 @@ if _REPO_DIR not in _sys.path:
 
 dependencies = ['torch', 'torchvision', 'numpy', 'yaml', 'open_clip', 'timm', 'huggingface_hub', 'safetensors', 'peft', 'lightning', 'torchmetrics']
 
-from zoo.torchhub import hub_entry as _hub_entry  # noqa: E402
+from zoo.hub.torchhub import hub_entry as _hub_entry  # noqa: E402
 
 
 def postnet_recognition_tiny(pretrained=False, tag=None, **overrides):

@@ -8,7 +8,7 @@ is ``zoo bench --task recognition``; see ``zoo/bench.py`` for what is measured a
 import argparse
 import sys
 
-from zoo.bench import add_arguments, run
+from zoo.bench.run import add_arguments, run
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -20,7 +20,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 import argparse  # noqa: E402
 import time  # noqa: E402
 
-from zoo.data.synthetic import SyntheticWorld, WorldConfig  # noqa: E402
+from zoo.data.world.synthetic import SyntheticWorld, WorldConfig  # noqa: E402
 
 
 def _rate(fn, count: int, repeats: int) -> float:

@@ -13,8 +13,8 @@ import torch
 from safetensors.torch import save_file
 
 from zoo.backbones.specs import TINY_WEIGHTS_NAME
-from zoo.readme_tables import END, START
-from zoo.sync import Layout
+from zoo.hub.tables import END, START
+from zoo.hub.sync import Layout
 
 CLASS_NAMES = ["moving left", "moving right", "growing", "shrinking"]
 NUM_FRAMES = 4

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zoo.cli import ZooCLI
-from zoo.data.synthetic import WorldConfig
-from zoo.data.world_export import export_world
+from zoo.commands import ZooCLI
+from zoo.data.world.synthetic import WorldConfig
+from zoo.data.world.export import export_world
 from zoo.registry import accepted_arguments
 
 REPO = Path(__file__).resolve().parents[1]

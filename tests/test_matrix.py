@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from zoo.cli import ZooCLI
+from zoo.commands import ZooCLI
 from zoo.registry import available_paradigms
 
 REPO = Path(__file__).resolve().parents[1]

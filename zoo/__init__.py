@@ -1,22 +1,31 @@
 """zoo: image-to-video transfer learning over open_clip backbones.
 
-Public API::
+Public API (each name is imported on first use, so ``import zoo`` is cheap)::
 
     zoo.list_models(task=..., paradigm=..., backbone=..., pretrained=False)
     zoo.create_model("postnet_recognition_tiny", variant="seqtransf", num_classes=10)
     zoo.from_pretrained("checkpoints/<name>.<tag>" | "hf-hub:org/name@rev" | "<name>.<tag>")
     zoo.create_transforms(model_or_name_or_preprocess, train=False, clips=1, crops=1)
     zoo.save_pretrained(task, "checkpoints/<name>.<tag>", metrics=..., protocol=...)
+    zoo.ModelSpec / zoo.OptimSpec       the typed model and optimiser specs of every task
 """
 
-__version__ = "0.1.0"
+from zoo._lazy import lazy_attributes
+from zoo.version import __version__
 
-from zoo.backbones import BACKBONES, create_backbone  # noqa: E402
-from zoo.clip_transforms import create_transforms  # noqa: E402
-from zoo.factory import create_model  # noqa: E402
-from zoo.hub import from_pretrained  # noqa: E402
-from zoo.pretrained import save_pretrained  # noqa: E402
-from zoo.registry import PARADIGMS, TASKS, list_models, parse_name  # noqa: E402
-
-__all__ = ["BACKBONES", "PARADIGMS", "TASKS", "__version__", "create_backbone", "create_model",
-           "create_transforms", "from_pretrained", "list_models", "parse_name", "save_pretrained"]
+_PUBLIC = {
+    "BACKBONES": "zoo.backbones.specs",
+    "PARADIGMS": "zoo.registry",
+    "TASKS": "zoo.registry",
+    "parse_name": "zoo.registry",
+    "list_models": "zoo.factory",
+    "create_model": "zoo.factory",
+    "create_backbone": "zoo.backbones.clip",
+    "create_transforms": "zoo.data.clip_transforms",
+    "from_pretrained": "zoo.hub.load",
+    "save_pretrained": "zoo.hub.folder",
+    "ModelSpec": "zoo.specs",
+    "OptimSpec": "zoo.specs",
+}
+__getattr__, __dir__ = lazy_attributes(__name__, _PUBLIC)
+__all__ = ["__version__", *_PUBLIC]

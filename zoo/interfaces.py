@@ -11,27 +11,32 @@ D joint image-text dimension, F width of ``pooled`` (``feature_dim``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Iterator, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo.backbones import Backbone
+from zoo.backbones.clip import Backbone
 
 
 @dataclass
 class VideoFeatures:
-    """What a paradigm's video encoder produces.
+    """What a paradigm's video encoder produces, for ``B * V`` clips (V views of B videos, the
+    views of a video adjacent; V = 1 unless the task encoded multi-view video).
 
-    video  [B, D]        clip embedding in the joint image-text space (not normalised)
-    frames [B, T, D]     per-frame embeddings in the joint space
-    tokens [B, T, N, C]  per-frame patch tokens (after the tower's final norm), for dense tasks
-    grid   (h, w)        with N = h * w
-    pooled [B, F]        the clip feature a closed-set head reads (F = ``model.feature_dim``);
-                         for most paradigms the pre-projection frame-averaged class token, as in
-                         the official AIM / ST-Adapter / EVL heads
+    video  [B*V, D]        clip embedding in the joint image-text space (not normalised)
+    frames [B*V, T, D]     per-frame embeddings in the joint space
+    tokens [B*V, T, N, C]  per-frame patch tokens (after the tower's final norm), for dense tasks
+    grid   (h, w)          with N = h * w
+    pooled [B*V, F]        the clip feature a closed-set head reads (F = ``model.feature_dim``);
+                           for most paradigms the pre-projection frame-averaged class token, as in
+                           the official AIM / ST-Adapter / EVL heads
+    views  V               clips x crops per video; heads reduce with :meth:`view_mean` /
+                           :meth:`by_video` instead of unflattening by hand
+    extras                 training-time tensors a paradigm computes alongside (e.g. the
+                           distillation teacher's frames), read by its ``auxiliary_losses``
     """
 
     video: torch.Tensor
@@ -39,6 +44,25 @@ class VideoFeatures:
     tokens: Optional[torch.Tensor]
     grid: tuple[int, int]
     pooled: torch.Tensor
+    views: int = 1
+    extras: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    @property
+    def num_videos(self) -> int:
+        """B."""
+        return self.video.shape[0] // self.views
+
+    def by_video(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B*V, ...] -> [B, V, ...]``."""
+        return x.unflatten(0, (-1, self.views))
+
+    def view_mean(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B*V, ...] -> [B, ...]``: the mean over each video's views."""
+        return self.by_video(x).mean(dim=1)
+
+    def per_view(self, x: torch.Tensor) -> torch.Tensor:
+        """``[B, ...] -> [B*V, ...]``: a per-video tensor repeated for each of its views."""
+        return x.repeat_interleave(self.views, dim=0)
 
 
 def mean_of_normalised(frames: torch.Tensor) -> torch.Tensor:
@@ -155,13 +179,12 @@ class VideoTextModel(nn.Module):
         return {name: tensor for name, tensor in self.state_dict().items()
                 if name in trainable or not name.startswith("backbone.")}
 
-    def auxiliary_losses(self, video: torch.Tensor, features: VideoFeatures,
-                         texts: Optional[Sequence[str]] = None,
+    def auxiliary_losses(self, features: VideoFeatures, texts: Optional[Sequence[str]] = None,
                          text_features: Optional[torch.Tensor] = None) -> dict[str, torch.Tensor]:
-        """Training losses the paradigm adds to any task's loss (e.g. feature distillation),
-        given the batch's ``video``, the ``features`` just computed from it and, when the task
-        has them, the ``texts`` it encoded and their ``text_features [N, D]``. Tasks add the sum
-        of these to their own loss and log each one. Default: none."""
+        """Training losses the paradigm adds to any task's loss (e.g. feature distillation), given
+        the ``features`` just computed (with whatever the paradigm left in ``features.extras``)
+        and, when the task has them, the ``texts`` it encoded and their ``text_features [N, D]``.
+        The task adds their sum to its loss and logs each one. Default: none."""
         return {}
 
     def config(self) -> dict:

@@ -1,101 +1,140 @@
-"""Names, closed vocabularies, and the registries of paradigms and tasks.
+"""Names, closed vocabularies, and the passive registry of paradigms and tasks.
 
 A model architecture is named ``{paradigm}_{task}_{backbone}``; trained weights add ``.{tag}``
 (``adapter_recognition_vitb16.openai_k400_8f``), as in timm. Each part comes from a closed
 vocabulary without underscores, so a name parses unambiguously and the part before the dot is a
 valid Python identifier (a torch.hub entry point).
+
+The vocabularies are read from the plugin files themselves, without importing them: a paradigm
+is a class in ``zoo/paradigms/<id>.py`` decorated with ``@PARADIGMS.register`` whose literal class
+attributes (``paradigm = "lora"``, ``family``, ``summary``, ``variants``) say what it is; a task
+is the same in ``zoo/tasks/``. So ``zoo list`` answers without importing torch, and adding a
+paradigm is adding its file. The registry never imports a plugin: importing ``zoo.paradigms``
+(or ``zoo.tasks``) imports them, and each ``register`` call records its class.
+
+This module imports nothing heavy (no torch): keep it so.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import importlib
+import ast
 import inspect
 from dataclasses import dataclass
-from typing import Callable, Optional, TypeVar
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Optional, TypeVar
 
 from zoo.backbones.specs import BACKBONES
 
-PARADIGMS: dict[str, str] = {
-    "distill": "a video student matched to the frozen image-language teacher, plus the task loss",
-    "postnet": "a temporal / fusion head on frozen per-frame features",
-    "side": "a side network reading frozen intermediate features, no gradient through the backbone",
-    "full": "everything trains",
-    "partial": "a chosen subset of the backbone trains (last-k blocks, biases, LayerNorms, one tower)",
-    "adapter": "bottleneck modules inserted into the frozen blocks",
-    "lora": "low-rank updates of frozen linear weights (peft), mergeable",
-    "prompt": "learnable visual and/or text prompt tokens",
-}
-PARADIGM_FAMILY = {
-    "distill": "frozen features", "postnet": "frozen features", "side": "frozen features",
-    "full": "adapted features", "partial": "adapted features", "adapter": "adapted features",
-    "lora": "adapted features", "prompt": "adapted features",
-}
-TASKS: dict[str, str] = {
-    "recognition": "action recognition: closed-set head or text classifier (zero-shot)",
-    "retrieval": "text-video retrieval: joint video / text embeddings",
-    "captioning": "video captioning: a generated sentence",
-    "qa": "video question answering: open-ended or multiple choice",
-    "tgrounding": "temporal grounding: the [start, end] a sentence describes",
-    "stgrounding": "spatio-temporal grounding: a segment and a box per frame",
-    "tracking": "open-vocabulary tracking: boxes, track ids and categories",
-}
-
-_PARADIGM_CLASSES: dict[str, type] = {}
-_TASK_CLASSES: dict[str, type] = {}
+PACKAGE_DIR = Path(__file__).resolve().parent
 T = TypeVar("T", bound=type)
 
 
-def register_paradigm(cls: T) -> T:
-    """Class decorator: make a ``VideoTextModel`` subclass the implementation of ``cls.paradigm``."""
-    if cls.paradigm not in PARADIGMS:
-        raise ValueError(f"{cls.__name__}.paradigm={cls.paradigm!r} is not in the paradigm vocabulary")
-    _PARADIGM_CLASSES[cls.paradigm] = cls
-    return cls
+def _literal_class_attributes(path: Path, id_attribute: str) -> list[dict[str, Any]]:
+    """The literal class attributes of every class in ``path`` decorated with ``….register``
+    and assigning ``id_attribute``."""
+    found = []
+    for node in ast.parse(path.read_text(), filename=str(path)).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if not any(isinstance(d, ast.Attribute) and d.attr == "register" for d in node.decorator_list):
+            continue
+        attributes: dict[str, Any] = {"class": node.name}
+        for statement in node.body:
+            targets = (statement.targets if isinstance(statement, ast.Assign)
+                       else [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value
+                       else [])
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    try:
+                        attributes[target.id] = ast.literal_eval(statement.value)
+                    except ValueError:
+                        pass  # not a literal: only the class itself knows it
+        if id_attribute in attributes:
+            found.append(attributes)
+    return found
 
 
-def register_task(cls: T) -> T:
-    """Class decorator: make a task LightningModule the implementation of ``cls.task``."""
-    if cls.task not in TASKS:
-        raise ValueError(f"{cls.__name__}.task={cls.task!r} is not in the task vocabulary")
-    _TASK_CLASSES[cls.task] = cls
-    return cls
+class Registry(Mapping[str, str]):
+    """The plugins of one kind: ``id -> summary`` as a read-only mapping, in a stable order.
+
+    ``Registry("paradigm", "paradigms", order=(...))``: plugin ids are the ``paradigm`` class
+    attribute of the classes registered in ``zoo/paradigms/*.py``. ``info(id)`` gives the
+    literal class attributes read from the file; ``class_of(id)`` the class, once its module has been
+    imported (by importing the plugin package)."""
+
+    def __init__(self, kind: str, folder: str, order: tuple[str, ...] = ()):
+        self.kind = kind
+        self.folder = PACKAGE_DIR / folder
+        self.package = f"zoo.{folder}"
+        self.order = order
+        self._classes: dict[str, type] = {}
+        self._infos: Optional[dict[str, dict[str, Any]]] = None
+
+    # ------------------------------------------------------------------ discovery (no imports)
+    def infos(self) -> dict[str, dict[str, Any]]:
+        if self._infos is None:
+            infos: dict[str, dict[str, Any]] = {}
+            for path in sorted(self.folder.glob("*.py")):
+                for attributes in _literal_class_attributes(path, self.kind):
+                    plugin_id = attributes[self.kind]
+                    if plugin_id in infos:
+                        raise RuntimeError(f"{self.kind} {plugin_id!r} is defined twice "
+                                           f"({infos[plugin_id]['module']} and {path.stem})")
+                    infos[plugin_id] = {**attributes, "module": f"{self.package}.{path.stem}"}
+            ranked = [i for i in self.order if i in infos] + sorted(set(infos) - set(self.order))
+            self._infos = {i: infos[i] for i in ranked}
+        return self._infos
+
+    def info(self, plugin_id: str) -> dict[str, Any]:
+        self.check(plugin_id)
+        return self.infos()[plugin_id]
+
+    def check(self, plugin_id: str) -> None:
+        if plugin_id not in self.infos():
+            raise ValueError(f"unknown {self.kind} {plugin_id!r}; the {self.kind} vocabulary is: "
+                             f"{', '.join(self.infos())}")
+
+    def __getitem__(self, plugin_id: str) -> str:
+        return self.info(plugin_id).get("summary", "")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.infos())
+
+    def __len__(self) -> int:
+        return len(self.infos())
+
+    def __contains__(self, plugin_id: object) -> bool:
+        return plugin_id in self.infos()
+
+    # ------------------------------------------------------------------ classes (after import)
+    def register(self, cls: T) -> T:
+        """Class decorator: ``cls`` implements ``getattr(cls, kind)``."""
+        plugin_id = getattr(cls, self.kind, None)
+        self.check(plugin_id)
+        info = self.infos()[plugin_id]
+        if info["module"] != cls.__module__ or info["class"] != cls.__name__:
+            raise RuntimeError(f"{self.kind} {plugin_id!r} is declared by {info['module']}."
+                               f"{info['class']}, not {cls.__module__}.{cls.__name__}")
+        self._classes[plugin_id] = cls
+        return cls
+
+    def class_of(self, plugin_id: str) -> type:
+        """The registered class of ``plugin_id`` (its package must have been imported)."""
+        self.check(plugin_id)
+        if plugin_id not in self._classes:
+            raise LookupError(f"{self.kind} {plugin_id!r} is not loaded: import {self.package} first")
+        return self._classes[plugin_id]
 
 
-def _load_implementations() -> None:
-    importlib.import_module("zoo.paradigms")
-    importlib.import_module("zoo.tasks")
+PARADIGMS = Registry("paradigm", "paradigms",
+                     order=("distill", "postnet", "side", "full", "partial", "adapter", "lora", "prompt"))
+TASKS = Registry("task", "tasks", order=("recognition", "retrieval", "captioning", "qa",
+                                         "tgrounding", "stgrounding", "tracking"))
 
 
-def paradigm_class(paradigm: str) -> type:
-    _check_part("paradigm", paradigm, PARADIGMS)
-    _load_implementations()
-    if paradigm not in _PARADIGM_CLASSES:
-        raise NotImplementedError(f"paradigm {paradigm!r} is in the vocabulary but not implemented yet")
-    return _PARADIGM_CLASSES[paradigm]
-
-
-def task_class(task: str) -> type:
-    _check_part("task", task, TASKS)
-    _load_implementations()
-    if task not in _TASK_CLASSES:
-        raise NotImplementedError(f"task {task!r} is in the vocabulary but not implemented yet")
-    return _TASK_CLASSES[task]
-
-
-def available_paradigms() -> list[str]:
-    _load_implementations()
-    return [p for p in PARADIGMS if p in _PARADIGM_CLASSES]
-
-
-def available_tasks() -> list[str]:
-    _load_implementations()
-    return [t for t in TASKS if t in _TASK_CLASSES]
-
-
-def _check_part(kind: str, value: str, vocabulary) -> None:
-    if value not in vocabulary:
-        raise ValueError(f"unknown {kind} {value!r}; the {kind} vocabulary is: {', '.join(vocabulary)}")
+def paradigm_variants(paradigm: str) -> tuple[str, ...]:
+    """The variants of ``paradigm``, the first being the default (read from its file)."""
+    return tuple(PARADIGMS.info(paradigm)["variants"])
 
 
 @dataclass(frozen=True)
@@ -115,6 +154,12 @@ class ModelName:
         return self.arch if self.tag is None else f"{self.arch}.{self.tag}"
 
 
+def check_backbone(backbone: str) -> None:
+    if backbone not in BACKBONES:
+        raise ValueError(f"unknown backbone {backbone!r}; the backbone vocabulary is: "
+                         f"{', '.join(BACKBONES)}")
+
+
 def parse_name(name: str) -> ModelName:
     """Parse a model name, with an error that names the offending part."""
     if not isinstance(name, str) or not name:
@@ -125,40 +170,12 @@ def parse_name(name: str) -> ModelName:
         raise ValueError(f"model name {name!r} must look like '{{paradigm}}_{{task}}_{{backbone}}"
                          f"[.{{tag}}]', e.g. 'postnet_recognition_tiny'")
     paradigm, task, backbone = parts
-    _check_part("paradigm", paradigm, PARADIGMS)
-    _check_part("task", task, TASKS)
-    _check_part("backbone", backbone, BACKBONES)
+    PARADIGMS.check(paradigm)
+    TASKS.check(task)
+    check_backbone(backbone)
     if "." in name and not tag:
         raise ValueError(f"model name {name!r} has an empty tag after the dot")
     return ModelName(paradigm, task, backbone, tag or None)
-
-
-def list_models(filter: str = "", task: Optional[str] = None, paradigm: Optional[str] = None,
-                backbone: Optional[str] = None, pretrained: bool = False) -> list[str]:
-    """Names of the architectures zoo implements (``pretrained=True``: the published
-    ``arch.tag`` checkpoints of ``checkpoints/index.json``), filtered by fields and an fnmatch
-    pattern (``"lora_*"``)."""
-    for kind, value, vocabulary in (("task", task, TASKS), ("paradigm", paradigm, PARADIGMS),
-                                    ("backbone", backbone, BACKBONES)):
-        if value is not None:
-            _check_part(kind, value, vocabulary)
-    if pretrained:
-        from zoo.index import load_index
-
-        names = [entry["name"] for entry in load_index()["models"]]
-    else:
-        names = [f"{p}_{t}_{b}" for p in available_paradigms() for t in available_tasks()
-                 for b in BACKBONES]
-    selected = []
-    for name in names:
-        parsed = parse_name(name)
-        if ((task and parsed.task != task) or (paradigm and parsed.paradigm != paradigm)
-                or (backbone and parsed.backbone != backbone)):
-            continue
-        if filter and not fnmatch.fnmatch(name, filter):
-            continue
-        selected.append(name)
-    return selected
 
 
 def accepted_arguments(fn: Callable) -> set[str]:

@@ -11,7 +11,7 @@ import pytest
 from hub_fixtures import FakeHub
 
 from zoo.backbones import create_backbone, get_spec
-from zoo.paths import REPO_ROOT
+from zoo.hub.paths import REPO_ROOT
 
 TINY = get_spec("tiny").local_weights
 

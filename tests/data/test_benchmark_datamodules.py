@@ -13,8 +13,8 @@ from zoo.data.benchmarks import (CharadesSTADataModule, KineticsDataModule, MSRV
                                  MSRVTTQADataModule, NExTQADataModule, UCF101DataModule,
                                  readable_class_name)
 from zoo.data.datasets import ItemLoadError
-from zoo.data.synthetic import ACTION_PHRASES, ACTIONS, SyntheticWorld, WorldConfig
-from zoo.data.world_export import export_world
+from zoo.data.world.synthetic import ACTION_PHRASES, ACTIONS, SyntheticWorld, WorldConfig
+from zoo.data.world.export import export_world
 
 CONFIG = WorldConfig(num_frames=8, height=64, width=64, fps=8.0)
 SIZES = {"train": 4, "val": 2, "test": 2}

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from zoo.data.records import VideoRecord
-from zoo.data.synthetic import (
+from zoo.data.world.synthetic import (
     ACTION_PHRASES, ACTIONS, ANSWER_VOCAB, COLOUR_RGB, COLOURS, MIN_SEGMENT, NOVEL_ACTIONS,
     NOVEL_SHAPES, ORDER_DEPENDENT_ACTIONS, POSITIONS, QUESTION_TYPES, SHAPES, SIZES,
     TIME_REVERSE, Still, SyntheticWorld, WorldClip, WorldConfig,

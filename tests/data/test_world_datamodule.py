@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from zoo.data.synthetic import ACTION_PHRASES, NOVEL_ACTIONS
+from zoo.data.world.synthetic import ACTION_PHRASES, NOVEL_ACTIONS
 from zoo.data.world import WorldDataModule
 
 PREPROCESS = {"mean": [0.5] * 3, "std": [0.25] * 3, "size": 64, "num_frames": 4}

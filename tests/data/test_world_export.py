@@ -10,12 +10,12 @@ import av
 import numpy as np
 import pytest
 
-from zoo.cli import main
+from zoo.commands import main
 from zoo.data.formats import (parse_charades_sta, parse_kinetics, parse_msrvtt, parse_msrvtt_jsfusion,
                               parse_msrvtt_qa, parse_nextqa, parse_ucf101)
-from zoo.data.synthetic import ACTION_PHRASES, ACTIONS, QUESTION_TYPES, SyntheticWorld, WorldConfig
+from zoo.data.world.synthetic import ACTION_PHRASES, ACTIONS, QUESTION_TYPES, SyntheticWorld, WorldConfig
 from zoo.data.video import VideoReader, decord_available
-from zoo.data.world_export import FORMATS, NEXTQA_TYPES, export_world, ucf_class_name
+from zoo.data.world.export import FORMATS, NEXTQA_TYPES, export_world, ucf_class_name
 
 CONFIG = WorldConfig(num_frames=8, height=64, width=64, fps=8.0)
 SIZES = {"train": 4, "val": 2, "test": 2}

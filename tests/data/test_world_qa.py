@@ -2,7 +2,7 @@
 
 import pytest
 
-from zoo.data.synthetic import ANSWER_VOCAB, QUESTION_TYPES
+from zoo.data.world.synthetic import ANSWER_VOCAB, QUESTION_TYPES
 from zoo.data.world import WorldDataModule
 
 PREPROCESS = {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5), "size": 64, "num_frames": 2}

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 import zoo
 from zoo.backbones import create_backbone
 from zoo.paradigms import create_video_text_model
-from zoo.paradigms.aim import AIMBlockAdapters
-from zoo.paradigms.st_adapter import STAdapter
+from zoo.paradigms.layers.aim import AIMBlockAdapters
+from zoo.paradigms.layers.st_adapter import STAdapter
 
 
 def lin(i, o):
@@ -238,7 +238,7 @@ def test_bad_arguments(tiny):
 
 
 def test_listed_with_variants():
-    from zoo.registry import paradigm_class
+    from zoo.registry import PARADIGMS
 
     assert "adapter_recognition_vitb16" in zoo.list_models(paradigm="adapter")
-    assert paradigm_class("adapter").variants == ("aim", "st")
+    assert PARADIGMS.class_of("adapter").variants == ("aim", "st")

@@ -12,6 +12,7 @@ from zoo.backbones import create_backbone
 from zoo.paradigms import create_video_text_model
 from zoo.paradigms.distill import ResidualProjection
 from zoo.tasks.recognition import RecognitionTask
+from zoo.factory import create_model
 
 TEXTS = ["a video of red.", "a video of blue.", "a video of green."]
 TINY_CLIP = 8_992_385  # every parameter of the tiny CLIP (both towers, token embedding, logit_scale)
@@ -32,9 +33,10 @@ def clip(b=2, t=2):
 
 
 def losses_of(model, video, texts=TEXTS):
+    model.train()  # the teacher runs in training mode only
     features = model.encode_video(video)
     text_features = F.normalize(model.encode_text(texts), dim=-1)
-    return model.auxiliary_losses(video, features, texts, text_features)
+    return model.auxiliary_losses(features, texts, text_features)
 
 
 def perturb_student(model, scale=0.05):
@@ -124,7 +126,7 @@ def test_projectors_apply_to_the_normalised_student(model):
         teacher = model.teacher.encode_frames(video).embeddings
         expected = 2.0 * (1 - F.cosine_similarity(model.video_projector(F.normalize(features.frames, dim=-1)),
                                                   teacher, dim=-1)).mean()
-        got = model.auxiliary_losses(video, features)
+        got = model.auxiliary_losses(features)
     assert set(got) == {"distill_video"}  # no texts encoded, no text term
     assert torch.allclose(got["distill_video"], expected, rtol=1e-5)
 
@@ -134,7 +136,7 @@ def test_training_step_gradients_and_one_step(tiny):
     """Through the task: the distillation terms join the loss; every trainable parameter gets a
     gradient (once the student and the projectors are off their initial point), the teacher none,
     and one step moves the student and the projectors but not the teacher."""
-    task = RecognitionTask(paradigm="distill", backbone="tiny", num_frames=2, backbone_pretrained=False,
+    task = create_model("distill_recognition_tiny", num_frames=2,
                            class_names=["red", "blue", "green"], head="text")
     model = task.model
     perturb_student(model)
@@ -152,6 +154,7 @@ def test_training_step_gradients_and_one_step(tiny):
 
 def test_inference_never_touches_the_teacher(model):
     video = clip()
+    model.eval()
     with torch.no_grad():
         expected_video, expected_text = model.encode_video(video).video, model.encode_text(TEXTS)
 
@@ -168,6 +171,8 @@ def test_inference_never_touches_the_teacher(model):
     model.release_teacher()
     with torch.no_grad():
         assert torch.equal(model.encode_video(video).video, expected_video)
+        with pytest.raises(RuntimeError, match="training mode only"):
+            model.auxiliary_losses(model.encode_video(video))
     with pytest.raises(RuntimeError, match="teacher was released"):
         losses_of(model, video)
 
@@ -192,13 +197,14 @@ def test_teacher_text_features_are_cached_per_text_list(model):
 
 def test_bad_input(model, tiny):
     video = clip()
-    features = model.encode_video(video)
+    features = model.train().encode_video(video)
     text_features = model.encode_text(TEXTS)
     with pytest.raises(ValueError, match="needs the texts behind text_features"):
-        model.auxiliary_losses(video, features, None, text_features)
+        model.auxiliary_losses(features, None, text_features)
     with pytest.raises(ValueError, match="needs the texts behind text_features"):
-        model.auxiliary_losses(video, features, TEXTS[:2], text_features)
-    with pytest.raises(ValueError, match="student features have frames"):
-        model.auxiliary_losses(clip(3), features)
+        model.auxiliary_losses(features, TEXTS[:2], text_features)
+    features.extras["teacher_frames"] = features.extras["teacher_frames"][:1]
+    with pytest.raises(ValueError, match="do not match the student frames"):
+        model.auxiliary_losses(features)
     with pytest.raises(ValueError, match="distill_weight must be non-negative"):
         create_video_text_model("distill", tiny, distill_weight=-1.0)

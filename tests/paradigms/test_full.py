@@ -9,6 +9,7 @@ from trainability import block_parameters, check_one_step, video_text_loss
 from zoo.backbones import create_backbone
 from zoo.paradigms import create_video_text_model
 from zoo.tasks.recognition import RecognitionTask
+from zoo.factory import create_model
 
 TEXTS = ["a red circle moves left", "a blue square grows"]
 
@@ -80,8 +81,7 @@ def test_pooling_is_vifi_clip_mean_of_frame_embeddings(tiny):
 
 @pytest.mark.parametrize("variant,head", [("both", "linear"), ("image", "text")])
 def test_parameter_groups_pretrained_get_backbone_lr(variant, head):
-    task = RecognitionTask(paradigm="full", variant=variant, backbone="tiny", num_frames=2,
-                           backbone_pretrained=False, class_names=["red", "blue", "green"], head=head,
+    task = create_model("full_recognition_tiny", variant=variant, num_frames=2, class_names=["red", "blue", "green"], head=head,
                            lr=1e-3, backbone_lr=2e-5)
     groups = task.parameter_groups()
     by_lr = {}
@@ -103,8 +103,7 @@ def test_unknown_variant(tiny):
 
 
 def test_head_lr_applies_to_the_linear_head_only():
-    task = RecognitionTask(paradigm="full", variant="image", backbone="tiny", num_frames=2,
-                           backbone_pretrained=False, class_names=["red", "blue", "green"],
+    task = create_model("full_recognition_tiny", variant="image", num_frames=2, class_names=["red", "blue", "green"],
                            lr=1e-4, backbone_lr=2e-5, head_lr=3e-3)
     by_lr = {}
     for group in task.parameter_groups():

@@ -8,9 +8,10 @@ import torch
 import torch.nn.functional as F
 
 from zoo.data.world import WorldDataModule
-from zoo.registry import task_class
+from zoo.registry import TASKS
 from zoo.tasks.captioning import CaptioningTask
-from zoo.tasks.decoding import beam_search
+from zoo.tasks.layers.decoding import beam_search
+from zoo.factory import create_model
 
 FRAMES = 2
 
@@ -27,18 +28,17 @@ def _one_thread():
 @pytest.fixture(scope="module")
 def task():
     torch.manual_seed(0)
-    return CaptioningTask(backbone="tiny", backbone_pretrained=False, num_frames=FRAMES,
+    return create_model("postnet_captioning_tiny", num_frames=FRAMES,
                           variant="meanp", decoder_dropout=0.0, max_length=6).eval()
 
 
 @pytest.fixture(scope="module")
 def memory(task):
-    features, views = task.encode_video(torch.randn(3, FRAMES, 3, 64, 64))
-    return task.video_memory(features, views).detach()
+    return task.video_memory(task.encode_video(torch.randn(3, FRAMES, 3, 64, 64))).detach()
 
 
 def test_registered_and_decoder_shapes(task, memory):
-    assert task_class("captioning") is CaptioningTask
+    assert TASKS.class_of("captioning") is CaptioningTask
     width = task.model.backbone.text_width
     assert memory.shape == (3, FRAMES * 64 + FRAMES + 1, width)
     assert task.caption_decoder.token_embedding.weight.shape == (49408, width)
@@ -53,11 +53,11 @@ def test_registered_and_decoder_shapes(task, memory):
     assert sum(p.numel() for p in task.caption_decoder.parameters()) == 6_882_944 + 16_512 + 128
     # meanp: the decoder is all that trains, but not the shared (frozen) token table
     assert task.parameter_counts()["trainable"] == 6_899_584 - 6_324_224
-    copied = CaptioningTask(backbone=task.model.backbone, variant="meanp", num_frames=FRAMES,
-                            token_embedding="copy")
-    assert torch.equal(copied.caption_decoder.token_embedding.weight, task.model.backbone.clip.token_embedding.weight)
-    assert copied.caption_decoder.token_embedding.weight.data_ptr() != \
-        task.model.backbone.clip.token_embedding.weight.data_ptr()
+    copied = create_model("postnet_captioning_tiny", variant="meanp", num_frames=FRAMES,
+                          token_embedding="copy")
+    table = copied.model.backbone.clip.token_embedding.weight
+    assert torch.equal(copied.caption_decoder.token_embedding.weight, table)
+    assert copied.caption_decoder.token_embedding.weight.data_ptr() != table.data_ptr()
     assert copied.parameter_counts()["trainable"] == 6_899_584
     tokens = task.model.tokenize(["a red square", "a blue circle grows"])
     logits = task.caption_decoder(tokens[:, :5], memory[:2])
@@ -66,9 +66,9 @@ def test_registered_and_decoder_shapes(task, memory):
 
 def test_multi_view_memory_concatenates_views(task):
     video = torch.randn(2, 3, FRAMES, 3, 64, 64)  # [B, V, T, 3, H, W]
-    features, views = task.encode_video(video)
-    assert views == 3
-    assert task.video_memory(features, views).shape == (2, 3 * (FRAMES * 64 + FRAMES + 1),
+    features = task.encode_video(video)
+    assert features.views == 3
+    assert task.video_memory(features).shape == (2, 3 * (FRAMES * 64 + FRAMES + 1),
                                                         task.model.backbone.text_width)
 
 
@@ -155,19 +155,19 @@ def test_bad_batches_features_and_arguments_raise(task):
              "captions": [["a cat"], []]}
     with pytest.raises(ValueError, match=r"videos without a caption: \['v1'\]"):
         task.training_step(batch, 0)
-    features, _ = task.encode_video(torch.randn(1, FRAMES, 3, 64, 64))
+    features = task.encode_video(torch.randn(1, FRAMES, 3, 64, 64))
     features.tokens = None
     with pytest.raises(ValueError, match="captioning reads VideoFeatures.tokens, but paradigm 'postnet'"):
         task.video_memory(features)
     with pytest.raises(ValueError, match=r"max_length must be in \[1, 31\]"):
-        CaptioningTask(backbone=task.model.backbone, variant="meanp", max_length=32)
+        create_model("postnet_captioning_tiny", variant="meanp", max_length=32)
     with pytest.raises(ValueError, match="token_embedding='shared' needs decoder_width equal"):
-        CaptioningTask(backbone=task.model.backbone, variant="meanp", decoder_width=64)
+        create_model("postnet_captioning_tiny", variant="meanp", decoder_width=64)
 
 
 def test_one_train_and_one_val_step_log_the_three_metrics(task, tmp_path):
-    task = CaptioningTask(backbone=task.model.backbone, variant="meanp", num_frames=FRAMES,
-                          max_length=4, beam_size=2)  # shares the frozen backbone
+    task = create_model("postnet_captioning_tiny", variant="meanp", num_frames=FRAMES,
+                        max_length=4, beam_size=2)
     task.train()
     data = WorldDataModule(train_size=4, val_size=4, test_size=2, batch_size=2)
     data.connect(task.preprocess)
@@ -188,11 +188,10 @@ def test_one_train_and_one_val_step_log_the_three_metrics(task, tmp_path):
 def test_recipe_builds_through_the_cli(tmp_path):
     from pathlib import Path
 
-    from zoo.cli import ZooCLI
+    from zoo.runner import run_cli
 
-    recipe = Path(__file__).parents[2] / "configs" / "captioning" / "postnet.yaml"
-    cli = ZooCLI(args=["--config", str(recipe), "--model.init_args.backbone_pretrained", "false",
-                       f"--trainer.default_root_dir={tmp_path}"], run=False)
+    cli = run_cli(["--recipe", "captioning/postnet", "--model.model.backbone_pretrained", "false",
+                   f"--trainer.default_root_dir={tmp_path}"], run=False)
     assert isinstance(cli.model, CaptioningTask)
     assert cli.model.beam_size == 3 and cli.model.model.variant == "seqtransf"
     assert cli.datamodule.num_frames == cli.model.model.num_frames == 8

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from zoo.tasks.decoding import beam_search, greedy_decode
+from zoo.tasks.layers.decoding import beam_search, greedy_decode
 
 START, A, B, END = 0, 1, 2, 3  # a four-token vocabulary
 

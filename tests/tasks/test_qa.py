@@ -8,9 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from zoo.data.synthetic import ANSWER_VOCAB, QUESTION_TYPES
+from zoo.data.world.synthetic import ANSWER_VOCAB, QUESTION_TYPES
 from zoo.data.world import WorldDataModule
 from zoo.tasks.qa import QATask, read_answer_vocab, top_answers
+from zoo.factory import create_model
 
 VOCAB = ["red", "blue", "circle", "square"]
 TYPES = ["colour", "shape"]
@@ -19,7 +20,7 @@ TYPES = ["colour", "shape"]
 def make_task(mode="open", variant="meanp", **kwargs):
     kwargs.setdefault("answer_vocab", VOCAB if mode == "open" else None)
     kwargs.setdefault("question_types", TYPES)
-    return QATask(mode=mode, variant=variant, num_frames=2, backbone_pretrained=False, **kwargs)
+    return create_model("postnet_qa_tiny", mode=mode, variant=variant, num_frames=2, **kwargs)
 
 
 def make_batch(questions, answers, types, choices=None, answer_index=None, views=1):
@@ -64,7 +65,7 @@ def test_open_accuracy_overall_per_type_and_oov(monkeypatch):
     assert values["val/acc_shape"] == pytest.approx(2 / 2)
     assert values["val/oov_rate"] == pytest.approx(1 / 5)
     # metrics are reset after logging
-    assert task.val_metrics["acc"].update_count == 0
+    assert task.metrics_of("val")["acc"].update_count == 0
 
 
 def test_open_accuracy_averages_probabilities_over_views(monkeypatch):
@@ -74,7 +75,7 @@ def test_open_accuracy_averages_probabilities_over_views(monkeypatch):
     batch = make_batch(["q"], ["blue"], ["colour"], views=2)
     with torch.no_grad():
         task.validation_step(batch, 0)
-        probs = task(batch)
+        probs = task(batch["video"], batch["question"], batch.get("choices"))
     expected = torch.tensor([[0, 6, 0, 0], [1, 0, 0, 0.]]).softmax(-1).mean(0)
     assert torch.allclose(probs[0], expected)
     assert logged(task, monkeypatch)["val/acc"] == 1.0
@@ -95,11 +96,11 @@ def test_predict_returns_answers(monkeypatch):
 def test_mc_picks_highest_candidate_with_uneven_choices(monkeypatch):
     task = make_task("mc")
     scores = torch.tensor([[0.1, 0.9, 0.3, float("-inf")], [2.0, 1.0, 0.5, 4.0]])
-    monkeypatch.setattr(task, "choice_logits", lambda fused, views, q, c: (scores, None))
+    monkeypatch.setattr(task, "choice_logits", lambda features, fused, q, c: (scores, None))
     batch = make_batch(["q0", "q1"], ["b", "w"], ["colour", "shape"],
                        choices=[["a", "b", "c"], ["x", "y", "z", "w"]], answer_index=[1, 0])
     with torch.no_grad():
-        probs = task(batch)
+        probs = task(batch["video"], batch["question"], batch.get("choices"))
         out = task.predict_step(batch, 0)
         task.validation_step(batch, 0)
     assert probs[0, 3] == 0  # no 4th choice
@@ -116,9 +117,9 @@ def test_mc_scores_at_init_are_clip_matching_of_video_and_question_answer():
     batch = make_batch(["what colour?", "what shape?"], ["red", "circle"], TYPES,
                        choices=[["red", "blue"], ["circle", "square", "star"]], answer_index=[0, 0])
     with torch.no_grad():
-        features, views = task.encode_video(batch["video"])
-        fused, _ = task.fuse(features, views, batch["question"])
-        scores, _ = task.choice_logits(fused, views, batch["question"], batch["choices"])
+        features = task.encode_video(batch["video"])
+        fused, _ = task.fuse(features, batch["question"])
+        scores, _ = task.choice_logits(features, fused, batch["question"], batch["choices"])
         video = F.normalize(features.video, dim=-1)
         scale = task.model.logit_scale.exp()
         for b, (question, choices) in enumerate(zip(batch["question"], batch["choices"])):
@@ -266,11 +267,10 @@ def test_fast_dev_run_fit_and_predict_on_the_world(mode):
 
 
 def test_recipe_fills_the_answer_vocabulary_from_the_datamodule():
-    from zoo.cli import ZooCLI
+    from zoo.runner import run_cli
 
-    cli = ZooCLI(["--config", "configs/qa/postnet.yaml", "--model.init_args.backbone_pretrained",
-                  "false", "--model.init_args.mode", "mc", "--data.init_args.qa_format", "mc"],
-                 run=False)
+    cli = run_cli(["--recipe", "qa/postnet", "--model.model.backbone_pretrained", "false",
+                   "--model.mode", "mc", "--data.qa_format", "mc"], run=False)
     assert isinstance(cli.model, QATask) and cli.model.mode == "mc"
     assert cli.model.hparams.answer_vocab == ANSWER_VOCAB
     assert cli.model.question_types == list(QUESTION_TYPES)

@@ -6,14 +6,14 @@ import torch.nn.functional as F
 
 from zoo.interfaces import VideoFeatures
 from zoo.tasks.recognition import RecognitionTask, read_class_names
+from zoo.factory import create_model
 
 NAMES = ["moving left", "moving right", "growing", "shrinking"]
 
 
 def make(**kwargs):
     kwargs.setdefault("class_names", NAMES)
-    return RecognitionTask(paradigm="postnet", variant="meanp", backbone="tiny",
-                           backbone_pretrained=False, num_frames=2, **kwargs)
+    return create_model("postnet_recognition_tiny", variant="meanp", num_frames=2, **kwargs)
 
 
 def fake_features(task, pooled: torch.Tensor, video: torch.Tensor):
@@ -42,8 +42,9 @@ def test_text_head_is_scaled_cosine():
     fake_features(task, video, video)
     text = F.normalize(torch.randn(4, 128), dim=-1)
     task.class_text_embeddings = lambda names=None: text
-    logits, views = task.logits(torch.zeros(1, 2, 3, 64, 64))
-    assert views == 1
+    features = task.encode_video(torch.zeros(1, 2, 3, 64, 64))
+    assert features.views == 1
+    logits, _ = task.features_to_logits(features)
     expected = task.model.logit_scale.exp() * text[:, 0]
     assert torch.allclose(logits[0], expected, atol=1e-5)
 
@@ -59,10 +60,10 @@ def test_base_to_novel_metrics_hand_computed():
                           [0.6, 0.0, 0.3, 0.1],
                           [0.1, 0.1, 0.3, 0.5]])
     task.forward = lambda video: probs
-    task.evaluate_batch({"video": None, "label": torch.tensor([0, 1, 2, 3])}, task.test_metrics, "test/")
+    task.update_metrics(task.metrics_of("test"), {"video": None, "label": torch.tensor([0, 1, 2, 3])}, "test")
     logged = {}
     task.log_dict = lambda values, **_: logged.update({k: float(v) for k, v in values.items()})
-    task.log_metrics(task.test_metrics, "test/")
+    task.log_metrics("test")
     assert logged["test/base_top1"] == pytest.approx(0.5)
     assert logged["test/novel_top1"] == pytest.approx(1.0)
     assert logged["test/hm"] == pytest.approx(2 * 0.5 * 1.0 / 1.5)

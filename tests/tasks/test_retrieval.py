@@ -12,17 +12,17 @@ import torch.nn.functional as F
 from zoo.data.world import WorldDataModule
 from zoo.interfaces import VideoFeatures
 from zoo.metrics.retrieval import METRIC_NAMES
-from zoo.registry import task_class
+from zoo.registry import TASKS
 from zoo.tasks.retrieval import (RetrievalTask, caption_key, caption_positives, gather_global_batch,
                                  symmetric_info_nce)
+from zoo.factory import create_model
 
 FRAMES = 2
 
 
 @pytest.fixture(scope="module")
 def task():
-    return RetrievalTask(paradigm="postnet", variant="seqtransf", backbone="tiny",
-                         num_frames=FRAMES, backbone_pretrained=False)
+    return create_model("postnet_retrieval_tiny", variant="seqtransf", num_frames=FRAMES)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def batch(world):
 
 
 def test_registered():
-    assert task_class("retrieval") is RetrievalTask
+    assert TASKS.class_of("retrieval") is RetrievalTask
 
 
 # ---------------------------------------------------------------------- the loss
@@ -131,7 +131,7 @@ def test_training_texts_sample_one_caption_per_video_or_all(task, batch):
 def test_auxiliary_losses_are_added(task, batch, monkeypatch):
     seen = {}
 
-    def auxiliary(video, features, texts, text_features):
+    def auxiliary(features, texts, text_features):
         seen.update(texts=texts, text_features=text_features)
         return {"extra": torch.tensor(1.5)}
 
@@ -148,8 +148,7 @@ def test_auxiliary_losses_are_added(task, batch, monkeypatch):
 def test_temperature_frozen_by_default_or_learned_by_the_task(task, batch):
     assert task.logit_scale is None and not task.model.logit_scale.requires_grad
     assert torch.equal(task.contrastive_scale(), task.model.logit_scale.exp())
-    learned = RetrievalTask(paradigm="postnet", variant="meanp", backbone="tiny", num_frames=FRAMES,
-                            backbone_pretrained=False, learn_temperature=True)
+    learned = create_model("postnet_retrieval_tiny", variant="meanp", num_frames=FRAMES, learn_temperature=True)
     assert learned.logit_scale.requires_grad
     assert torch.equal(learned.logit_scale.detach(), learned.model.logit_scale.detach())
     learned.training_step(batch, 0).backward()
@@ -165,7 +164,7 @@ def test_temperature_frozen_by_default_or_learned_by_the_task(task, batch):
 
 def test_bad_arguments_and_batches_raise(task, batch):
     with pytest.raises(ValueError, match="train_captions"):
-        RetrievalTask(backbone="tiny", backbone_pretrained=False, num_frames=FRAMES, train_captions="one")
+        create_model("postnet_retrieval_tiny", num_frames=FRAMES, train_captions="one")
     with pytest.raises(ValueError, match="captions"):
         task.training_step({k: v for k, v in batch.items() if k != "captions"}, 0)
     with pytest.raises(ValueError, match="no caption"):
@@ -201,13 +200,13 @@ def _perfect_encoders(task, monkeypatch):
 def test_perfect_embeddings_give_r1_100_multi_caption_multi_view(task, monkeypatch):
     _perfect_encoders(task, monkeypatch)
     counts = [3, 1, 2, 4, 2]
-    task.test_metrics.reset()
+    task.metrics_of("test").reset()
     for first, last in ((0, 3), (3, 5)):
         videos = torch.stack([torch.full((2, FRAMES, 3, 4, 4), float(b)) for b in range(first, last)])
         captions = [[f"clip {b} says {k}" for k in range(counts[b])] for b in range(first, last)]
         task.test_step({"video": videos, "captions": captions, "video_id": list(range(first, last))}, 0)
-    values = task.test_metrics.compute()
-    task.test_metrics.reset()
+    values = task.metrics_of("test").compute()
+    task.metrics_of("test").reset()
     for direction in ("t2v", "v2t"):
         assert [float(values[f"{direction}_{k}"]) for k in ("r1", "r5", "r10", "mdr", "mnr")] == \
             [100.0, 100.0, 100.0, 1.0, 1.0]

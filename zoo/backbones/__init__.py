@@ -1,8 +1,14 @@
-"""Image-language foundation models (open_clip) with explicit-Linear attention."""
+"""Image-language foundation models (open_clip) with explicit-Linear attention.
 
-from zoo.backbones.attention import LinearAttention, convert_attention
-from zoo.backbones.clip import Backbone, FrameFeatures, create_backbone, state_dict_sha256
-from zoo.backbones.specs import BACKBONES, BackboneSpec, get_spec
+``specs`` (the backbone vocabulary, torch-free), ``clip`` (``Backbone``, ``create_backbone``),
+``attention`` (the explicit q/k/v/out attention), ``pretrain`` (``zoo pretrain-backbone``: tiny).
+"""
 
-__all__ = ["BACKBONES", "Backbone", "BackboneSpec", "FrameFeatures", "LinearAttention",
-           "convert_attention", "create_backbone", "get_spec", "state_dict_sha256"]
+from zoo._lazy import lazy_attributes
+
+__getattr__, __dir__ = lazy_attributes(__name__, {
+    "BACKBONES": "zoo.backbones.specs", "BackboneSpec": "zoo.backbones.specs", "get_spec": "zoo.backbones.specs",
+    "Backbone": "zoo.backbones.clip", "FrameFeatures": "zoo.backbones.clip",
+    "create_backbone": "zoo.backbones.clip", "state_dict_sha256": "zoo.backbones.clip",
+    "LinearAttention": "zoo.backbones.attention", "convert_attention": "zoo.backbones.attention",
+})

@@ -27,7 +27,9 @@ import torch
 from torch import nn
 
 from zoo.backbones.attention import convert_attention
-from zoo.backbones.specs import BackboneSpec, get_spec
+from zoo.backbones.specs import MODEL_CONFIGS_DIR, BackboneSpec, get_spec
+
+open_clip.add_model_config(MODEL_CONFIGS_DIR)  # zoo's own architectures (tiny)
 
 log = logging.getLogger(__name__)
 

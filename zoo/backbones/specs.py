@@ -11,12 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import open_clip
+from zoo.hub.paths import checkpoints_dir
 
-from zoo.paths import checkpoints_dir
-
-MODEL_CONFIGS_DIR = Path(__file__).resolve().parent / "model_configs"
-open_clip.add_model_config(MODEL_CONFIGS_DIR)
+MODEL_CONFIGS_DIR = Path(__file__).resolve().parent / "model_configs"  # open_clip JSON configs (tiny)
 
 TINY_WEIGHTS_NAME = "open_clip_model.safetensors"
 

@@ -4,7 +4,7 @@ Each datamodule takes the dataset's ``root`` and defaults every file argument to
 conventional layout under it (a relative file argument is joined onto ``root``; an absolute one
 is kept), so ``zoo fit --config configs/retrieval/msrvtt/lora.yaml --data.init_args.root
 /data/msrvtt`` is all a user with the standard layout types. ``zoo export-world`` writes the
-synthetic world in exactly these layouts (``zoo.data.world_export``).
+synthetic world in exactly these layouts (``zoo.data.world.export``).
 
 ================================ ============================================================
 ``KineticsDataModule``           recognition: ``annotations/{train,val,test}.csv``,

@@ -2,14 +2,14 @@
 
 Variants
 - ``aim`` (AIM, ``taoyang1122/adapt-image-models``): per block a temporal, a spatial and an MLP
-  adapter (:mod:`zoo.paradigms.aim`), plus a learnable ``temporal_embedding [T, C]`` (zeros) added
+  adapter (:mod:`zoo.paradigms.layers.aim`), plus a learnable ``temporal_embedding [T, C]`` (zeros) added
   to every token of frame t **before** ``ln_pre``. Trains the adapters, the temporal embedding and
   ``ln_post``. ViT-B/16, 8 frames, with a 400-class linear head: 10,966,672 trainable parameters
   (16 frames: 10,972,816). Arguments: ``adapter_width`` (default C/4), ``adapter_scale`` (0.5),
   ``drop_path`` (0.2, linearly increasing over the blocks from 0 as in the official code),
   ``temporal_adapters`` (1; 2 is the SSv2 setting).
 - ``st`` (ST-Adapter 12x384, ``linziyi96/st-adapter``): one adapter per block
-  (:mod:`zoo.paradigms.st_adapter`). Trains the adapters only. ViT-B/16 with a 400-class head:
+  (:mod:`zoo.paradigms.layers.st_adapter`). Trains the adapters only. ViT-B/16 with a 400-class head:
   7,417,744 trainable (adapters 7,110,144). Arguments: ``adapter_width`` (384), ``kernel_size``
   ((3, 1, 1)), ``placement`` (``pre_mlp``, the official 12x384; ``pre_attn``; ``both`` = 24x384).
   As in the official head, ``VideoFeatures.pooled`` is ``ln_post`` of the frame-averaged class
@@ -26,11 +26,12 @@ from typing import Any, Optional, Sequence
 import torch
 from torch import nn
 
-from zoo.backbones import Backbone
-from zoo.paradigms.aim import AIMBlockAdapters
-from zoo.paradigms.framewise import FrameWiseModel
-from zoo.paradigms.st_adapter import STBlockAdapters
-from zoo.registry import register_paradigm
+from zoo.backbones.clip import Backbone
+from zoo.paradigms.layers.aim import AIMBlockAdapters
+from zoo.paradigms.layers.framewise import FrameWiseModel
+from zoo.paradigms.layers.st_adapter import STBlockAdapters
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 VARIANT_DEFAULTS: dict[str, dict[str, Any]] = {
     "aim": {"adapter_width": None, "adapter_scale": 0.5, "drop_path": 0.2, "temporal_adapters": 1},
@@ -38,11 +39,13 @@ VARIANT_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-@register_paradigm
+@PARADIGMS.register
 class AdapterModel(FrameWiseModel):
     """A frozen backbone with AIM or ST-Adapter modules in every vision block."""
 
     paradigm = "adapter"
+    family = "adapted features"
+    summary = "bottleneck modules inserted into the frozen blocks"
     variants = ("aim", "st")
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
@@ -100,3 +103,6 @@ class AdapterModel(FrameWiseModel):
         if self.variant == "aim":
             return cls.mean(dim=1)
         return self.backbone.visual.ln_post(tokens[:, 0].unflatten(0, cls.shape[:2]).mean(dim=1))
+
+
+AdapterSpec = paradigm_spec(AdapterModel)

@@ -8,7 +8,8 @@ Variant ``feature`` — residual feature distillation:
   the adapted-feature paradigms, meanP over frames). FROSTER sets ``requires_grad = True`` on every
   parameter of its CLIP video model — both towers, the token embedding and ``logit_scale``.
 - **Teacher**: a frozen copy of the backbone taken at construction (the original CLIP). It runs
-  under ``torch.no_grad`` in eval mode, only inside :meth:`auxiliary_losses`. It is held outside
+  under ``torch.no_grad`` in eval mode, only in training mode inside :meth:`encode_video`, and
+  leaves its frames on the features for :meth:`auxiliary_losses`. It is held outside
   the module registry, so it is in neither ``state_dict()`` nor ``delta_state_dict()`` nor the
   optimiser, while ``.to()`` / ``.cuda()`` / ``.half()`` still move it (``_apply``). Inference
   (``encode_video`` / ``encode_text``) never reads it; :meth:`release_teacher` frees it.
@@ -40,10 +41,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo.backbones import Backbone
+from zoo.backbones.clip import Backbone
 from zoo.interfaces import VideoFeatures
-from zoo.paradigms.framewise import FrameWiseModel
-from zoo.registry import register_paradigm
+from zoo.paradigms.layers.framewise import FrameWiseModel
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 RESIDUAL_SCALE = 0.1  # FROSTER's ``alpha`` on the projector branch
 DEFAULT_DISTILL_WEIGHT = 2.0  # FROSTER ``MODEL.DISTILLATION_RATIO``
@@ -68,11 +70,13 @@ def cosine_distance(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tenso
     return (1 - F.cosine_similarity(student, teacher, dim=-1)).mean()
 
 
-@register_paradigm
+@PARADIGMS.register
 class FeatureDistillation(FrameWiseModel):
     """A fine-tuned CLIP student kept close to the frozen CLIP teacher (FROSTER)."""
 
     paradigm = "distill"
+    family = "frozen features"
+    summary = "a video student matched to the frozen image-language teacher, plus the task loss"
     variants = ("feature",)
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
@@ -123,20 +127,28 @@ class FeatureDistillation(FrameWiseModel):
         return self._teacher_text_cache[1]
 
     # ------------------------------------------------------------------ the loss
-    def auxiliary_losses(self, video: torch.Tensor, features: VideoFeatures,
-                         texts: Optional[Sequence[str]] = None,
+    def encode_video(self, video: torch.Tensor) -> VideoFeatures:
+        """The student's features; in training mode also the teacher's frame embeddings
+        (``features.extras["teacher_frames"] [B, T, D]``, computed under ``no_grad``)."""
+        features = super().encode_video(video)
+        if self.training:
+            teacher = self.teacher
+            teacher.eval()
+            with torch.no_grad():
+                features.extras["teacher_frames"] = teacher.encode_frames(video).embeddings
+        return features
+
+    def auxiliary_losses(self, features: VideoFeatures, texts: Optional[Sequence[str]] = None,
                          text_features: Optional[torch.Tensor] = None) -> dict[str, torch.Tensor]:
         """``distill_video`` (and ``distill_text`` when the task encoded ``texts`` into
         ``text_features [N, D]``), each already multiplied by ``distill_weight``."""
-        if video.dim() == 6:  # multi-view [B, V, T, 3, H, W], encoded as B * V clips
-            video = video.flatten(0, 1)
-        teacher = self.teacher
-        teacher.eval()
-        with torch.no_grad():
-            teacher_frames = teacher.encode_frames(video).embeddings
+        teacher_frames = features.extras.get("teacher_frames")
+        if teacher_frames is None:
+            raise RuntimeError("distillation needs the teacher's frames, which encode_video "
+                               "computes in training mode only (call model.train())")
         if teacher_frames.shape != features.frames.shape:
-            raise ValueError(f"video {tuple(video.shape)} gives teacher frames {tuple(teacher_frames.shape)} "
-                             f"but the student features have frames {tuple(features.frames.shape)}")
+            raise ValueError(f"teacher frames {tuple(teacher_frames.shape)} do not match the student "
+                             f"frames {tuple(features.frames.shape)}")
         student_frames = self.video_projector(F.normalize(features.frames, dim=-1))
         losses = {"distill_video": self.distill_weight * cosine_distance(
             student_frames, teacher_frames.to(student_frames.dtype))}
@@ -149,3 +161,6 @@ class FeatureDistillation(FrameWiseModel):
             teacher_text = self.teacher_text(texts).to(student_text.dtype)
             losses["distill_text"] = self.distill_weight * cosine_distance(student_text, teacher_text)
         return losses
+
+
+DistillSpec = paradigm_spec(FeatureDistillation)

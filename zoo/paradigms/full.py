@@ -27,19 +27,22 @@ from typing import Optional
 
 import torch
 
-from zoo.backbones import Backbone
+from zoo.backbones.clip import Backbone
 from zoo.interfaces import VideoFeatures
-from zoo.paradigms.framewise import FrameWiseModel
-from zoo.registry import register_paradigm
+from zoo.paradigms.layers.framewise import FrameWiseModel
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 TOKEN_EMBEDDING = "token_embedding."
 
 
-@register_paradigm
+@PARADIGMS.register
 class FullFineTuning(FrameWiseModel):
     """ViFi-CLIP: the CLIP towers fine-tuned end to end, frames averaged."""
 
     paradigm = "full"
+    family = "adapted features"
+    summary = "everything trains"
     variants = ("both", "image")
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8):
@@ -53,3 +56,6 @@ class FullFineTuning(FrameWiseModel):
     def encode_video(self, video: torch.Tensor) -> VideoFeatures:
         features = super().encode_video(video)
         return dataclasses.replace(features, video=features.frames.mean(dim=1))
+
+
+FullSpec = paradigm_spec(FullFineTuning)

@@ -29,9 +29,10 @@ from typing import Optional
 from peft import LoraConfig, inject_adapter_in_model
 from peft.tuners.lora import LoraLayer
 
-from zoo.backbones import Backbone
-from zoo.paradigms.framewise import FrameWiseModel
-from zoo.registry import register_paradigm
+from zoo.backbones.clip import Backbone
+from zoo.paradigms.layers.framewise import FrameWiseModel
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 VISION_BLOCKS = r"clip\.visual\.transformer\.resblocks\.\d+\."
 TARGETS: dict[str, tuple[str, ...]] = {
@@ -47,12 +48,14 @@ def target_pattern(variant: str) -> str:
     return VISION_BLOCKS + "(" + "|".join(re.escape(t) for t in TARGETS[variant]) + ")"
 
 
-@register_paradigm
+@PARADIGMS.register
 class LoRAModel(FrameWiseModel):
     """A frozen backbone whose vision-block Linear layers carry trainable LoRA updates."""
 
     paradigm = "lora"
-    variants = tuple(TARGETS)
+    family = "adapted features"
+    summary = "low-rank updates of frozen linear weights (peft), mergeable"
+    variants = ("qv", "qkvo", "all")  # the keys of TARGETS
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
                  rank: int = 8, alpha: float = 16.0, dropout: float = 0.0):
@@ -99,3 +102,6 @@ class LoRAModel(FrameWiseModel):
         if hasattr(merged, "peft_config"):
             del merged.peft_config
         return merged.requires_grad_(False)
+
+
+LoraSpec = paradigm_spec(LoRAModel)

@@ -26,9 +26,10 @@ from typing import Iterator, Optional
 
 from torch import nn
 
-from zoo.backbones import Backbone
-from zoo.paradigms.framewise import FrameWiseModel
-from zoo.registry import register_paradigm
+from zoo.backbones.clip import Backbone
+from zoo.paradigms.layers.framewise import FrameWiseModel
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 DEFAULT_LAST_BLOCKS = 2
 
@@ -76,11 +77,13 @@ def _parameters_of(x) -> Iterator[nn.Parameter]:
         yield from x.parameters()
 
 
-@register_paradigm
+@PARADIGMS.register
 class PartialFineTuning(FrameWiseModel):
     """CLIP with only a declared subset of its parameters trainable."""
 
     paradigm = "partial"
+    family = "adapted features"
+    summary = "a chosen subset of the backbone trains (last-k blocks, biases, LayerNorms, one tower)"
     variants = ("lastk", "bitfit", "ln", "text")
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
@@ -109,3 +112,6 @@ class PartialFineTuning(FrameWiseModel):
 
     def extra_config(self) -> dict:
         return {"last_blocks": self.last_blocks, "with_text": self.with_text}
+
+
+PartialSpec = paradigm_spec(PartialFineTuning)

@@ -27,10 +27,11 @@ from typing import Optional
 import torch
 from torch import nn
 
-from zoo.backbones import Backbone
+from zoo.backbones.clip import Backbone
 from zoo.interfaces import VideoFeatures, VideoTextModel, mean_of_normalised
-from zoo.paradigms.temporal import TemporalTransformer, make_blocks
-from zoo.registry import register_paradigm
+from zoo.paradigms.layers.temporal import TemporalTransformer, make_blocks
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 SEQTRANSF_POSITIONS = 128  # CLIP4Clip cross_config.max_position_embeddings
 
@@ -64,11 +65,13 @@ def seqtransf_head(backbone: Backbone, layers: int = 4) -> TemporalTransformer:
     return head
 
 
-@register_paradigm
+@PARADIGMS.register
 class PostNet(VideoTextModel):
     """Frozen frame features + a trainable temporal head."""
 
     paradigm = "postnet"
+    family = "frozen features"
+    summary = "a temporal / fusion head on frozen per-frame features"
     variants = ("meanp", "seqtransf", "mit", "lstm")
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
@@ -101,3 +104,6 @@ class PostNet(VideoTextModel):
             frames = self.temporal(frames)
         return VideoFeatures(video=mean_of_normalised(frames), frames=frames,
                              tokens=frame_features.patches, grid=self.grid, pooled=frames.mean(dim=1))
+
+
+PostnetSpec = paradigm_spec(PostNet)

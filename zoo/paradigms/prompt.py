@@ -8,7 +8,7 @@ Variants (``reference/methods.md`` §1.8):
   ``vpt_shallow`` only the first. Initialised uniform(±sqrt(6 / (3·p² + C))) with p the patch size,
   VPT's xavier-uniform rule. CLIP's first block reads ``ln_pre``-ed tokens, so the prompts are
   inserted after ``ln_pre``, i.e. into the input of block 0 as VPT does. Frames are averaged
-  after normalisation (meanP, :class:`~zoo.paradigms.framewise.FrameWiseModel`); ``pooled`` is
+  after normalisation (meanP, :class:`~zoo.paradigms.layers.framewise.FrameWiseModel`); ``pooled`` is
   the frame-averaged class feature (F = C).
 - ``text`` (Ju et al., ECCV 2022, ``ju-chen/Efficient-Prompt``): both towers frozen; learnable
   context vectors of the text width W are placed before (``prefix_length``) and after
@@ -45,11 +45,12 @@ from typing import Iterator, Optional, Sequence, Union
 import torch
 from torch import nn
 
-from zoo.backbones import Backbone
+from zoo.backbones.clip import Backbone
 from zoo.interfaces import VideoFeatures
-from zoo.paradigms.framewise import FrameWiseModel
-from zoo.paradigms.temporal import TemporalTransformer, make_blocks
-from zoo.registry import register_paradigm
+from zoo.paradigms.layers.framewise import FrameWiseModel
+from zoo.paradigms.layers.temporal import TemporalTransformer, make_blocks
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 DEFAULT_NUM_PROMPTS = 8
 OFFICIAL_CONTEXT_VECTORS = 16  # Ju et al.'s prefix = postfix for CLIP's 77-token context
@@ -87,11 +88,13 @@ def insert_text_context(embeddings: torch.Tensor, eot: torch.Tensor, prefix: tor
     return table.gather(1, source[..., None].expand(-1, -1, width))
 
 
-@register_paradigm
+@PARADIGMS.register
 class PromptTuning(FrameWiseModel):
     """Frozen CLIP + learnable visual prompt tokens and / or text context vectors."""
 
     paradigm = "prompt"
+    family = "adapted features"
+    summary = "learnable visual and/or text prompt tokens"
     variants = ("vpt", "vpt_shallow", "text", "both")
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
@@ -214,3 +217,6 @@ class PromptTuning(FrameWiseModel):
         if self.text_prefix is not None:
             yield self.text_prefix
             yield self.text_postfix
+
+
+PromptSpec = paradigm_spec(PromptTuning)

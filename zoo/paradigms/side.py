@@ -44,10 +44,11 @@ import torch.nn.functional as F
 from open_clip.transformer import LayerNorm, QuickGELU
 from torch import nn
 
-from zoo.backbones import Backbone
+from zoo.backbones.clip import Backbone
 from zoo.backbones.attention import LinearAttention
 from zoo.interfaces import VideoFeatures, VideoTextModel
-from zoo.registry import register_paradigm
+from zoo.registry import PARADIGMS
+from zoo.specs import paradigm_spec
 
 
 @dataclass
@@ -222,11 +223,13 @@ class EVLDecoder(nn.Module):
         return query[:, 0]
 
 
-@register_paradigm
+@PARADIGMS.register
 class SideNetwork(VideoTextModel):
     """Frozen tower, no graph through it; a trainable side network reads its last blocks."""
 
     paradigm = "side"
+    family = "frozen features"
+    summary = "a side network reading frozen intermediate features, no gradient through the backbone"
     variants = ("evl",)
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
@@ -266,3 +269,6 @@ class SideNetwork(VideoTextModel):
         pooled = self.norm(self.decoder(layers))
         return VideoFeatures(video=self.backbone.project(pooled), frames=frames,
                              tokens=patches.unflatten(0, (b, t)), grid=self.grid, pooled=pooled)
+
+
+SideSpec = paradigm_spec(SideNetwork)

@@ -1,16 +1,16 @@
 """One LightningModule per task, each over any paradigm's ``VideoTextModel``.
 
-Importing this package imports every module in it; each task module registers its class
-(``@register_task``), so adding a task is adding a file.
+Importing this package imports every task file the registry finds (``zoo.registry.TASKS`` reads
+them without importing), and each registers its class: adding a task is adding a file.
+``base.py`` writes the steps once; shared heads live in ``layers/``.
 """
 
 import importlib
-import pkgutil
 
-from zoo.tasks.base import VideoTask
-from zoo.tasks.recognition import RecognitionTask
+from zoo.registry import TASKS
+from zoo.tasks.base import TaskLoss, VideoTask
 
-for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    importlib.import_module(f"{__name__}.{_module}")
+for _info in TASKS.infos().values():
+    globals()[_info["class"]] = getattr(importlib.import_module(_info["module"]), _info["class"])
 
-__all__ = ["RecognitionTask", "VideoTask"]
+__all__ = ["TaskLoss", "VideoTask", *(info["class"] for info in TASKS.infos().values())]

@@ -1,6 +1,6 @@
 """Video captioning: a transformer text decoder over the video's patch tokens.
 
-Head: :class:`~zoo.tasks.caption_decoder.CaptionDecoder` reads ``VideoFeatures.tokens
+Head: :class:`~zoo.tasks.layers.caption_decoder.CaptionDecoder` reads ``VideoFeatures.tokens
 [B, T, N, C]`` of any paradigm through cross-attention and writes the backbone tokenizer's BPE
 tokens (open_clip: start token, text, end token; context length of the backbone's text tower).
 Its token embedding starts as a copy of the backbone's text token embedding when the widths agree.
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Optional, Union
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -48,10 +48,11 @@ from torchmetrics.text.rouge import ROUGEScore
 from zoo.interfaces import VideoFeatures
 from zoo.metrics.caption_text import normalize_caption
 from zoo.metrics.cider import CIDErD
-from zoo.registry import register_task
-from zoo.tasks.base import VideoTask
-from zoo.tasks.caption_decoder import CaptionDecoder
-from zoo.tasks.decoding import beam_search, greedy_decode
+from zoo.registry import TASKS
+from zoo.specs import ModelSpec, OptimSpec
+from zoo.tasks.base import TaskLoss, VideoTask
+from zoo.tasks.layers.caption_decoder import CaptionDecoder
+from zoo.tasks.layers.decoding import beam_search, greedy_decode
 
 _SPECIAL_TOKENS = re.compile(r"<start_of_text>|<end_of_text>")
 
@@ -66,7 +67,7 @@ def caption_metrics() -> nn.ModuleDict:
 TOKEN_EMBEDDINGS = ("shared", "copy", "random")
 
 
-@register_task
+@TASKS.register
 class CaptioningTask(VideoTask):
     """Video captioning over any paradigm.
 
@@ -85,20 +86,18 @@ class CaptioningTask(VideoTask):
     """
 
     task = "captioning"
+    summary = "video captioning: a generated sentence"
+    headline = "cider"
+    percent = False
+    decimals = 3
+    columns = (("CIDEr-D", "cider"), ("BLEU-4", "bleu4"), ("ROUGE-L", "rougeL"))
 
-    def __init__(self, paradigm: str = "postnet", backbone: str = "tiny",
-                 variant: Optional[str] = None, num_frames: int = 8,
-                 backbone_pretrained: Union[bool, str] = True,
-                 paradigm_args: Optional[dict[str, Any]] = None,
+    def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,
                  decoder_width: Optional[int] = None, decoder_layers: int = 2,
                  decoder_heads: Optional[int] = None, decoder_dropout: float = 0.1,
                  token_embedding: str = "shared", max_length: int = 20, beam_size: int = 1,
-                 length_penalty: float = 1.0, label_smoothing: float = 0.0,
-                 lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
-                 warmup_fraction: float = 0.1):
-        super().__init__(paradigm, backbone, variant, num_frames, backbone_pretrained,
-                         paradigm_args, lr, backbone_lr, weight_decay, warmup_fraction)
-        self.save_hyperparameters()
+                 length_penalty: float = 1.0, label_smoothing: float = 0.0):
+        super().__init__(model, optim)
         clip_backbone = self.model.backbone
         tokenizer = clip_backbone.tokenizer
         for attribute in ("sot_token_id", "eot_token_id", "decode"):
@@ -130,15 +129,13 @@ class CaptioningTask(VideoTask):
         self.caption_decoder = CaptionDecoder(
             token_dim=self.model.token_dim, embed_dim=self.model.embed_dim,
             vocab_size=text_embedding.num_embeddings,
-            context_length=context_length, max_frames=num_frames, width=width,
+            context_length=context_length, max_frames=self.model.num_frames, width=width,
             num_layers=decoder_layers, num_heads=decoder_heads or max(1, width // 64),
             dropout=decoder_dropout, token_embedding=decoder_embedding)
         self.max_length = max_length
         self.beam_size = beam_size
         self.length_penalty = length_penalty
         self.label_smoothing = label_smoothing
-        self.val_metrics = caption_metrics()
-        self.test_metrics = caption_metrics()
 
     # ------------------------------------------------------------------ decoder pieces
     @property
@@ -146,14 +143,14 @@ class CaptioningTask(VideoTask):
         """The backbone's tokenizer (open_clip BPE)."""
         return self.model.backbone.tokenizer
 
-    def video_memory(self, features: VideoFeatures, views: int = 1) -> torch.Tensor:
+    def video_memory(self, features: VideoFeatures) -> torch.Tensor:
         """The decoder's memory ``[B, V * S, W]`` (S = T * N + T + 1 per view, see
-        ``CaptionDecoder.memory``) from the features of ``B * V`` views."""
+        ``CaptionDecoder.memory``) from the features of ``B * V`` views: all views at once."""
         if features.tokens is None:
             raise ValueError(f"captioning reads VideoFeatures.tokens, but paradigm "
                              f"{self.model.paradigm!r} returned none")
         memory = self.caption_decoder.memory(features.tokens, features.frames, features.video)
-        return memory.unflatten(0, (-1, views)).flatten(1, 2)
+        return features.by_video(memory).flatten(1, 2)
 
     def next_token_logits(self, prefix: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
         """Logits ``[M, V]`` of the token after each prefix ``[M, l]`` given memory ``[M, S, W]``."""
@@ -186,9 +183,8 @@ class CaptioningTask(VideoTask):
                  max_length: Optional[int] = None) -> list[str]:
         """One caption per video of ``[B, T, 3, H, W]`` (or multi-view ``[B, V, T, 3, H, W]``).
         Uses the module's current mode: call ``.eval()`` first for deterministic output."""
-        features, views = self.encode_video(video)
         return [self.decode_tokens(ids) for ids in
-                self.generate_ids(self.video_memory(features, views), beam_size, max_length)]
+                self.generate_ids(self.video_memory(self.encode_video(video)), beam_size, max_length)]
 
     @torch.no_grad()
     def generate_ids(self, memory: torch.Tensor, beam_size: Optional[int] = None,
@@ -224,22 +220,18 @@ class CaptioningTask(VideoTask):
             raise ValueError(f"videos without a caption: {empty}")
         return captions
 
-    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+    def task_loss(self, batch: dict, features: VideoFeatures) -> TaskLoss:
         captions = self._captions(batch)
         picks = [caps[int(torch.randint(len(caps), ()))] for caps in captions]
-        features, views = self.encode_video(batch["video"])
-        loss = self.caption_loss(self.video_memory(features, views), self.model.tokenize(picks))
-        batch_size = len(picks)
-        self.log("train/task_loss", loss, batch_size=batch_size)
-        loss = self.add_auxiliary_losses(loss, batch["video"], features, picks, None, batch_size)
-        self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)
-        return loss
+        return TaskLoss(self.caption_loss(self.video_memory(features), self.model.tokenize(picks)), picks)
 
-    def evaluate_batch(self, batch: dict, metrics: nn.ModuleDict, prefix: str) -> list[str]:
+    def make_metrics(self) -> nn.ModuleDict:
+        return caption_metrics()
+
+    def update_metrics(self, metrics: nn.ModuleDict, batch: dict, stage: str) -> list[str]:
         references = self._captions(batch)
-        features, views = self.encode_video(batch["video"])
-        memory = self.video_memory(features, views)
-        if prefix == "val/":
+        memory = self.video_memory(self.encode_video(batch["video"]))
+        if stage == "val":
             loss = self.caption_loss(memory, self.model.tokenize([caps[0] for caps in references]))
             self.log("val/loss", loss, batch_size=len(references))
         predictions = [self.decode_tokens(ids) for ids in self.generate_ids(memory)]
@@ -250,16 +242,13 @@ class CaptioningTask(VideoTask):
         metrics["cider"].update(normalised, normalised_refs, video_ids=list(batch["video_id"]))
         return predictions
 
-    def log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
+    def compute_metrics(self, metrics: nn.ModuleDict) -> dict[str, torch.Tensor]:
         if metrics["cider"].update_count == 0:
-            return
-        values = {f"{prefix}bleu4": metrics["bleu4"].compute(),
-                  f"{prefix}rougeL": metrics["rougeL"].compute()["rougeL_fmeasure"],
-                  f"{prefix}cider": metrics["cider"].compute().float()}
-        self.log_dict(values, prog_bar=prefix == "val/")
-        for metric in metrics.values():
-            metric.reset()
+            return {}
+        return {"bleu4": metrics["bleu4"].compute(),
+                "rougeL": metrics["rougeL"].compute()["rougeL_fmeasure"],
+                "cider": metrics["cider"].compute().float()}
 
-    def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
+    def predict_batch(self, batch: dict) -> list[dict]:
         return [{"video_id": vid, "caption": caption}
                 for vid, caption in zip(batch["video_id"], self.generate(batch["video"]))]

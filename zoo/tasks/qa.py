@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections import Counter, OrderedDict
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Union
+from typing import Iterable, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -44,8 +44,9 @@ from torch import nn
 from torchmetrics import MeanMetric
 
 from zoo.interfaces import VideoFeatures
-from zoo.registry import register_task
-from zoo.tasks.base import VideoTask
+from zoo.registry import TASKS
+from zoo.specs import ModelSpec, OptimSpec
+from zoo.tasks.base import TaskLoss, VideoTask
 
 MODES = ("open", "mc")
 #: Most question / candidate texts whose embeddings are kept while the text tower is frozen.
@@ -113,7 +114,7 @@ class QuestionVideoFusion(nn.Module):
         return v + self.fc2(self.act(self.fc1(self.norm(x))))
 
 
-@register_task
+@TASKS.register
 class QATask(VideoTask):
     """Open-ended or multiple-choice video question answering over any paradigm.
 
@@ -133,18 +134,16 @@ class QATask(VideoTask):
     """
 
     task = "qa"
+    summary = "video question answering: open-ended or multiple choice"
+    headline = "acc"
+    columns = (("accuracy", "acc"),)
 
-    def __init__(self, paradigm: str = "postnet", backbone: str = "tiny",
-                 variant: Optional[str] = None, num_frames: int = 8,
-                 backbone_pretrained: Union[bool, str] = True,
-                 paradigm_args: Optional[dict[str, Any]] = None,
+    def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,
                  mode: str = "open", answer_vocab: Union[list[str], str, None] = None,
                  question_types: Optional[list[str]] = None,
                  question_type_groups: Optional[dict[str, list[str]]] = None,
                  choice_template: str = "{question} {answer}",
-                 fusion_hidden: Optional[int] = None, head_dropout: float = 0.0,
-                 lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
-                 warmup_fraction: float = 0.1):
+                 fusion_hidden: Optional[int] = None, head_dropout: float = 0.0):
         # arguments are checked before the model is built, so a typo fails at once
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -168,9 +167,7 @@ class QATask(VideoTask):
         if clashes:
             raise ValueError(f"question_type_groups reuse type names {clashes} as group names")
 
-        super().__init__(paradigm, backbone, variant, num_frames, backbone_pretrained,
-                         paradigm_args, lr, backbone_lr, weight_decay, warmup_fraction)
-        self.save_hyperparameters()
+        super().__init__(model, optim)
         self.mode = mode
         self.choice_template = choice_template
         self.answer_vocab = vocab if mode == "open" else None
@@ -184,13 +181,11 @@ class QATask(VideoTask):
                                             nn.Linear(self.model.embed_dim, len(self.answer_vocab)))
         else:
             self.classifier = None
-        self.val_metrics = self._make_metrics()
-        self.test_metrics = self._make_metrics()
         self.dropped_oov = 0
         self._text_cache: "OrderedDict[str, torch.Tensor]" = OrderedDict()
 
     # ------------------------------------------------------------------ metrics
-    def _make_metrics(self) -> nn.ModuleDict:
+    def make_metrics(self) -> nn.ModuleDict:
         return nn.ModuleDict({
             "acc": MeanMetric(),
             "oov": MeanMetric(),
@@ -230,18 +225,18 @@ class QATask(VideoTask):
             if keep.any():
                 metric.update(correct[keep])
 
-    def log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
-        values = {f"{prefix}acc": metrics["acc"].compute()}
+    def compute_metrics(self, metrics: nn.ModuleDict) -> dict[str, torch.Tensor]:
+        if not metrics["acc"].update_count:
+            return {}
+        values = {"acc": metrics["acc"].compute()}
         if metrics["oov"].update_count:
-            values[f"{prefix}oov_rate"] = metrics["oov"].compute()
+            values["oov_rate"] = metrics["oov"].compute()
         named = list(zip(self.question_types, metrics["types"]))
         named += list(zip(self.question_type_groups, metrics["groups"]))
         for name, metric in named:
             if metric.update_count:
-                values[f"{prefix}acc_{name}"] = metric.compute()
-        self.log_dict(values, prog_bar=prefix == "val/")
-        for metric in [metrics["acc"], metrics["oov"], *metrics["types"], *metrics["groups"]]:
-            metric.reset()
+                values[f"acc_{name}"] = metric.compute()
+        return values
 
     # ------------------------------------------------------------------ text
     def text_embeddings(self, texts: Sequence[str]) -> torch.Tensor:
@@ -308,17 +303,16 @@ class QATask(VideoTask):
         return targets
 
     # ------------------------------------------------------------------ scores
-    def fuse(self, features: VideoFeatures, views: int, questions: Sequence[str]
-             ) -> tuple[torch.Tensor, torch.Tensor]:
+    def fuse(self, features: VideoFeatures, questions: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Fused features of every view ``[B * V, D]`` and the question embeddings ``[B, D]``."""
         question = self.text_embeddings(questions)
-        return self.fusion(features.video, question.repeat_interleave(views, dim=0)), question
+        return self.fusion(features.video, features.per_view(question)), question
 
     def open_logits(self, fused: torch.Tensor) -> torch.Tensor:
         """``[B * V, D] -> [B * V, K]`` scores of the answer vocabulary."""
         return self.classifier(fused)
 
-    def choice_logits(self, fused: torch.Tensor, views: int, questions: Sequence[str],
+    def choice_logits(self, features: VideoFeatures, fused: torch.Tensor, questions: Sequence[str],
                       choices: Sequence[Sequence[str]]) -> tuple[torch.Tensor, torch.Tensor]:
         """Scores of every view's candidates ``[B * V, C]`` (-inf where an item has fewer than C)
         and the candidate embeddings ``[B, C, D]``."""
@@ -331,36 +325,38 @@ class QATask(VideoTask):
             mask[b, :len(cs)] = True
         candidates = flat.new_zeros(len(choices), width, flat.shape[-1])
         candidates[mask] = flat
-        scores = torch.einsum("bd,bcd->bc", F.normalize(fused, dim=-1),
-                              candidates.repeat_interleave(views, dim=0))
+        scores = torch.einsum("bd,bcd->bc", F.normalize(fused, dim=-1), features.per_view(candidates))
         scores = self.model.logit_scale.exp() * scores
-        return scores.masked_fill(~mask.repeat_interleave(views, dim=0), float("-inf")), candidates
+        return scores.masked_fill(~features.per_view(mask), float("-inf")), candidates
 
-    def _probabilities(self, batch: dict) -> tuple[torch.Tensor, list[str], Optional[list[list[str]]]]:
-        """Probabilities averaged over views ``[B, K]`` (open) or ``[B, C]`` (mc), the questions
-        and (mc) the choices."""
-        questions = self.questions(batch)
-        choices = self.choices(batch) if self.mode == "mc" else None
-        features, views = self.encode_video(batch["video"])
-        fused, _ = self.fuse(features, views, questions)
+    def probabilities(self, features: VideoFeatures, questions: Sequence[str],
+                      choices: Optional[Sequence[Sequence[str]]] = None) -> torch.Tensor:
+        """Answer probabilities averaged over each video's views: ``[B, K]`` over
+        ``answer_vocab`` (open) or ``[B, C]`` over each item's choices (mc; 0 past an item's
+        last choice)."""
+        fused, _ = self.fuse(features, questions)
         if self.mode == "open":
             logits = self.open_logits(fused)
         else:
-            logits, _ = self.choice_logits(fused, views, questions, choices)
-        return logits.softmax(dim=-1).unflatten(0, (-1, views)).mean(dim=1), questions, choices
+            if choices is None:
+                raise ValueError("multiple-choice QA needs the choices of every question")
+            logits, _ = self.choice_logits(features, fused, questions, choices)
+        return features.view_mean(logits.softmax(dim=-1))
 
-    def forward(self, batch: dict) -> torch.Tensor:
-        """Answer probabilities of a standard batch: ``[B, K]`` over ``answer_vocab`` (open) or
-        ``[B, C]`` over each item's choices (mc; 0 past an item's last choice)."""
-        return self._probabilities(batch)[0]
+    def forward(self, video: torch.Tensor, questions: Sequence[str],
+                choices: Optional[Sequence[Sequence[str]]] = None) -> torch.Tensor:
+        """Answer probabilities (see :meth:`probabilities`) of ``[B, T, 3, H, W]`` (or
+        multi-view ``[B, V, ...]``) video and one question (and, mc, its choices) per video."""
+        if len(questions) != len(video):
+            raise ValueError(f"{len(questions)} questions for {len(video)} videos")
+        return self.probabilities(self.encode_video(video), list(questions), choices)
 
     # ------------------------------------------------------------------ steps
-    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+    def task_loss(self, batch: dict, features: VideoFeatures) -> TaskLoss:
         questions = self.questions(batch)
         batch_size = len(questions)
-        choices = self.choices(batch) if self.mode == "mc" else None
-        features, views = self.encode_video(batch["video"])
-        fused, question = self.fuse(features, views, questions)
+        views = features.views
+        fused, question = self.fuse(features, questions)
         if self.mode == "open":
             targets = self.answer_targets(batch["answer"])
             valid = targets >= 0
@@ -372,23 +368,19 @@ class QATask(VideoTask):
             # mean over the in-vocabulary questions; a batch without any gives 0 (no gradient)
             loss = (F.cross_entropy(logits, targets.repeat_interleave(views), ignore_index=-1,
                                     reduction="sum") / (valid.sum() * views).clamp(min=1))
-            texts, text_features = questions, question
-        else:
-            targets = self.choice_targets(batch, choices)
-            logits, candidates = self.choice_logits(fused, views, questions, choices)
-            loss = F.cross_entropy(logits, targets.repeat_interleave(views))
-            texts = [self.choice_template.format(question=q, answer=c[t])
-                     for q, c, t in zip(questions, choices, targets.tolist())]
-            text_features = candidates[torch.arange(batch_size, device=targets.device), targets]
-        self.log("train/task_loss", loss, batch_size=batch_size)
-        loss = self.add_auxiliary_losses(loss, batch["video"], features, texts, text_features,
-                                         batch_size)
-        self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)
-        return loss
+            return TaskLoss(loss, questions, question)
+        choices = self.choices(batch)
+        targets = self.choice_targets(batch, choices)
+        logits, candidates = self.choice_logits(features, fused, questions, choices)
+        loss = F.cross_entropy(logits, targets.repeat_interleave(views))
+        texts = [self.choice_template.format(question=q, answer=c[t])
+                 for q, c, t in zip(questions, choices, targets.tolist())]
+        return TaskLoss(loss, texts, candidates[torch.arange(batch_size, device=targets.device), targets])
 
     def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
         """Predicted index ``[B]``, its probability ``[B]`` and the predicted answer strings."""
-        probs, _, choices = self._probabilities(batch)
+        choices = self.choices(batch) if self.mode == "mc" else None
+        probs = self(batch["video"], self.questions(batch), choices)
         score, index = probs.max(dim=-1)
         if self.mode == "open":
             answers = [self.answer_vocab[i] for i in index.tolist()]
@@ -396,7 +388,7 @@ class QATask(VideoTask):
             answers = [c[i] for c, i in zip(choices, index.tolist())]
         return index, score, answers
 
-    def evaluate_batch(self, batch: dict, metrics: nn.ModuleDict, prefix: str) -> None:
+    def update_metrics(self, metrics: nn.ModuleDict, batch: dict, stage: str) -> None:
         index, _, answers = self._predict(batch)
         if self.mode == "open":
             truth = list(batch["answer"])
@@ -407,7 +399,7 @@ class QATask(VideoTask):
             oov = None
         self._update_metrics(metrics, correct, oov, batch)
 
-    def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
+    def predict_batch(self, batch: dict) -> list[dict]:
         """One dict per question: ``video_id``, ``question_id``, ``question``, the predicted
         ``answer`` and its ``score`` (probability); multiple choice adds ``answer_index``."""
         index, score, answers = self._predict(batch)

@@ -19,7 +19,7 @@ harmonic mean 2BN/(B+N).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -27,8 +27,10 @@ from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
-from zoo.registry import register_task
-from zoo.tasks.base import VideoTask
+from zoo.interfaces import VideoFeatures
+from zoo.registry import TASKS
+from zoo.specs import ModelSpec, OptimSpec
+from zoo.tasks.base import TaskLoss, VideoTask
 
 HEADS = ("linear", "text")
 
@@ -47,36 +49,31 @@ def read_class_names(class_names: Union[list[str], str, None]) -> Optional[list[
     return names
 
 
-def _accuracies(num_classes: int, prefix: str) -> MetricCollection:
+def _accuracies(num_classes: int) -> MetricCollection:
     return MetricCollection({
         "top1": MulticlassAccuracy(num_classes, top_k=1, average="micro"),
         "top5": MulticlassAccuracy(num_classes, top_k=min(5, num_classes), average="micro"),
         "mean_class": MulticlassAccuracy(num_classes, top_k=1, average="macro"),
-    }, prefix=prefix)
+    })
 
 
-@register_task
+@TASKS.register
 class RecognitionTask(VideoTask):
     """Closed-set or zero-shot action recognition over any paradigm."""
 
     task = "recognition"
+    summary = "action recognition: closed-set head or text classifier (zero-shot)"
+    headline = "top1"
+    columns = (("top-1", "top1"), ("top-5", "top5"), ("mean-class", "mean_class"))
 
-    def __init__(self, paradigm: str = "postnet", backbone: str = "tiny",
-                 variant: Optional[str] = None, num_frames: int = 8,
-                 backbone_pretrained: Union[bool, str] = True,
-                 paradigm_args: Optional[dict[str, Any]] = None,
+    def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,
                  class_names: Union[list[str], str, None] = None,
                  num_classes: Optional[int] = None, head: str = "linear",
                  prompt_template: str = "a video of {}.",
                  novel_classes: Optional[list[str]] = None,
                  class_groups: Optional[dict[str, list[str]]] = None,
-                 head_dropout: float = 0.0, label_smoothing: float = 0.0,
-                 head_lr: Optional[float] = None,
-                 lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
-                 warmup_fraction: float = 0.1):
-        super().__init__(paradigm, backbone, variant, num_frames, backbone_pretrained,
-                         paradigm_args, lr, backbone_lr, weight_decay, warmup_fraction)
-        self.save_hyperparameters()
+                 head_dropout: float = 0.0, label_smoothing: float = 0.0):
+        super().__init__(model, optim)
         names = read_class_names(class_names)
         if names is None and num_classes is None:
             raise ValueError("recognition needs class_names (or at least num_classes); the CLI "
@@ -92,7 +89,6 @@ class RecognitionTask(VideoTask):
         self.head_type = head
         self.prompt_template = prompt_template
         self.label_smoothing = label_smoothing
-        self.head_lr = head_lr
         if head == "linear":
             self.head = nn.Sequential(nn.Dropout(head_dropout),
                                       nn.Linear(self.model.feature_dim, self.num_classes))
@@ -108,26 +104,14 @@ class RecognitionTask(VideoTask):
         self.register_buffer("novel_mask", torch.tensor(
             [n in novel for n in names] if names else [False] * self.num_classes), persistent=False)
         self.class_groups = {g: [names.index(c) for c in cs] for g, cs in (class_groups or {}).items()}
-        self.val_metrics = self._make_metrics("val/")
-        self.test_metrics = self._make_metrics("test/")
 
     def task_config(self) -> dict:
         """Class names as a list: a label-map path would not travel with an exported checkpoint."""
         return {**super().task_config(), "class_names": self.class_names}
 
-    def parameter_kind(self, name: str) -> str:
-        """The linear head gets ``head_lr`` when one is given (a paradigm whose recipe trains a
-        pretrained tower at a small lr still needs a new head to learn at a normal one)."""
-        if self.head_lr is not None and name.startswith("head."):
-            return "head"
-        return super().parameter_kind(name)
-
-    def learning_rates(self) -> dict[str, float]:
-        return {**super().learning_rates(), "head": self.head_lr}
-
     # ------------------------------------------------------------------ metrics
-    def _make_metrics(self, prefix: str) -> nn.ModuleDict:
-        metrics = {"all": _accuracies(self.num_classes, prefix)}
+    def make_metrics(self) -> nn.ModuleDict:
+        metrics = {"all": _accuracies(self.num_classes)}
         for group in self.class_groups:
             metrics[f"group_{group}"] = MulticlassAccuracy(self.num_classes, average="micro")
         if self.novel_mask.any():
@@ -151,11 +135,6 @@ class RecognitionTask(VideoTask):
             self._text_cache = embeddings.detach()
         return embeddings
 
-    def logits(self, video: torch.Tensor, class_names: Optional[list[str]] = None) -> tuple[torch.Tensor, int]:
-        """Class scores of every view: ``[B * V, K]`` and V."""
-        features, views = self.encode_video(video)
-        return self.features_to_logits(features, class_names)[0], views
-
     def features_to_logits(self, features, class_names: Optional[list[str]] = None):
         """``VideoFeatures`` -> (logits ``[B, K]``, the class text embeddings used or None)."""
         if self.head is not None and class_names is None:
@@ -164,17 +143,20 @@ class RecognitionTask(VideoTask):
         video_embedding = F.normalize(features.video, dim=-1)
         return self.model.logit_scale.exp() * video_embedding @ text.t(), text
 
+    def probabilities(self, features: VideoFeatures) -> torch.Tensor:
+        """Class probabilities ``[B, K]``, averaged over each video's views."""
+        return features.view_mean(self.features_to_logits(features)[0].softmax(dim=-1))
+
     def forward(self, video: torch.Tensor) -> torch.Tensor:
-        """Class probabilities ``[B, K]`` (averaged over views when video is multi-view)."""
-        logits, views = self.logits(video)
-        return logits.softmax(dim=-1).unflatten(0, (-1, views)).mean(dim=1)
+        """Class probabilities ``[B, K]`` of ``[B, T, 3, H, W]`` (or multi-view ``[B, V, ...]``)
+        video, averaged over views."""
+        return self.probabilities(self.encode_video(video))
 
     # ------------------------------------------------------------------ steps
-    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+    def task_loss(self, batch: dict, features: VideoFeatures) -> TaskLoss:
         labels = batch["label"]
         if (labels < 0).any():
             raise ValueError(f"training batch has unlabelled videos: {batch['video_id']}")
-        features, _ = self.encode_video(batch["video"])
         logits, text = self.features_to_logits(features)
         if self.novel_mask.any():
             if self.novel_mask[labels].any():
@@ -182,13 +164,10 @@ class RecognitionTask(VideoTask):
                                  "protocol trains on base classes only (use a base-only split)")
             logits = logits.masked_fill(self.novel_mask, float("-inf"))
         loss = F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
-        self.log("train/task_loss", loss, batch_size=len(labels))
         texts = [self.prompt_template.format(n) for n in self.class_names] if self.class_names else None
-        loss = self.add_auxiliary_losses(loss, batch["video"], features, texts, text, len(labels))
-        self.log("train/loss", loss, prog_bar=True, batch_size=len(labels))
-        return loss
+        return TaskLoss(loss, texts, text)
 
-    def evaluate_batch(self, batch: dict, metrics: nn.ModuleDict, prefix: str) -> None:
+    def update_metrics(self, metrics: nn.ModuleDict, batch: dict, stage: str) -> None:
         labels = batch["label"]
         probs = self(batch["video"])
         metrics["all"].update(probs, labels)
@@ -203,20 +182,20 @@ class RecognitionTask(VideoTask):
                     restricted = probs[subset].masked_fill(column_mask, -1.0)
                     metrics[name].update(restricted, labels[subset])
 
-    def log_metrics(self, metrics: nn.ModuleDict, prefix: str) -> None:
+    def compute_metrics(self, metrics: nn.ModuleDict) -> dict[str, torch.Tensor]:
+        if metrics["all"]["top1"].update_count == 0:
+            return {}
         values = dict(metrics["all"].compute())
         for name, metric in metrics.items():
             if name == "all" or metric.update_count == 0:
                 continue
-            values[f"{prefix}{name.removeprefix('group_')}_top1"] = metric.compute()
-        if f"{prefix}base_top1" in values and f"{prefix}novel_top1" in values:
-            b, n = values[f"{prefix}base_top1"], values[f"{prefix}novel_top1"]
-            values[f"{prefix}hm"] = 2 * b * n / (b + n) if (b + n) > 0 else torch.zeros_like(b)
-        self.log_dict(values, prog_bar=prefix == "val/")
-        for metric in metrics.values():
-            metric.reset()
+            values[f"{name.removeprefix('group_')}_top1"] = metric.compute()
+        if "base_top1" in values and "novel_top1" in values:
+            b, n = values["base_top1"], values["novel_top1"]
+            values["hm"] = 2 * b * n / (b + n) if (b + n) > 0 else torch.zeros_like(b)
+        return values
 
-    def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
+    def predict_batch(self, batch: dict) -> list[dict]:
         probs = self(batch["video"])
         top = probs.topk(min(5, self.num_classes), dim=-1)
         names = self.class_names or [str(i) for i in range(self.num_classes)]

@@ -25,8 +25,8 @@ Training (CLIP4Clip's loss, ``modules/modeling.py``: ``CrossEn(sim) + CrossEn(si
   fixed by default. ``learn_temperature=True`` makes it learn anyway: when the model's is frozen
   the task adds its own ``logit_scale`` parameter, initialised from the model's value, trained at
   ``lr`` and clamped to [0, ln 100] after every step (open_clip's rule).
-- ``add_auxiliary_losses`` adds the paradigm's training losses (e.g. distillation), given the
-  sampled captions and their (local, normalised) embeddings.
+- The paradigm's auxiliary training losses (e.g. distillation) get the sampled captions and
+  their (local, normalised) embeddings.
 
 Evaluation (validation and test): every video (multi-view: the mean of its normalised view
 embeddings, renormalised) against **all** captions of every video, by
@@ -52,8 +52,9 @@ from torch import Tensor, nn
 
 from zoo.interfaces import VideoFeatures
 from zoo.metrics.retrieval import RetrievalMetrics
-from zoo.registry import register_task
-from zoo.tasks.base import VideoTask
+from zoo.registry import TASKS
+from zoo.specs import ModelSpec, OptimSpec
+from zoo.tasks.base import TaskLoss, VideoTask
 
 TRAIN_CAPTIONS = ("sample", "all")
 MAX_LOGIT_SCALE = math.log(100.0)  # open_clip's clamp
@@ -153,22 +154,20 @@ def batch_captions(batch: dict) -> list[list[str]]:
     return captions
 
 
-@register_task
+@TASKS.register
 class RetrievalTask(VideoTask):
     """Text-video retrieval over any paradigm (see the module docstring)."""
 
     task = "retrieval"
+    summary = "text-video retrieval: joint video / text embeddings"
+    headline = "t2v_r1"
+    percent = False  # R@K are logged in % already
+    columns = (("t2v R@1", "t2v_r1"), ("t2v R@5", "t2v_r5"), ("t2v R@10", "t2v_r10"),
+               ("t2v MdR", "t2v_mdr"), ("v2t R@1", "v2t_r1"), ("v2t R@5", "v2t_r5"))
 
-    def __init__(self, paradigm: str = "postnet", backbone: str = "tiny",
-                 variant: Optional[str] = None, num_frames: int = 8,
-                 backbone_pretrained: Union[bool, str] = True,
-                 paradigm_args: Optional[dict[str, Any]] = None,
-                 train_captions: str = "sample", learn_temperature: bool = False,
-                 lr: float = 1e-3, backbone_lr: float = 1e-5, weight_decay: float = 0.05,
-                 warmup_fraction: float = 0.1):
-        super().__init__(paradigm, backbone, variant, num_frames, backbone_pretrained,
-                         paradigm_args, lr, backbone_lr, weight_decay, warmup_fraction)
-        self.save_hyperparameters()
+    def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,
+                 train_captions: str = "sample", learn_temperature: bool = False):
+        super().__init__(model, optim)
         if train_captions not in TRAIN_CAPTIONS:
             raise ValueError(f"train_captions must be one of {TRAIN_CAPTIONS}, got {train_captions!r}")
         self.train_captions = train_captions
@@ -177,8 +176,6 @@ class RetrievalTask(VideoTask):
             self.logit_scale: Optional[nn.Parameter] = nn.Parameter(model_scale.detach().clone().float())
         else:
             self.logit_scale = None
-        self.val_metrics = RetrievalMetrics()
-        self.test_metrics = RetrievalMetrics()
 
     # ------------------------------------------------------------------ embeddings
     def contrastive_scale(self) -> Tensor:
@@ -186,15 +183,13 @@ class RetrievalTask(VideoTask):
         return (self.logit_scale if self.logit_scale is not None else self.model.logit_scale).exp()
 
     @staticmethod
-    def view_average(features: VideoFeatures, views: int) -> Tensor:
-        """``[B * V, D]`` view embeddings -> ``[B, D]``: mean of the normalised views, normalised."""
-        embeddings = F.normalize(features.video, dim=-1)
-        return F.normalize(embeddings.unflatten(0, (-1, views)).mean(dim=1), dim=-1)
+    def video_embeddings(features: VideoFeatures) -> Tensor:
+        """Normalised ``[B, D]``: the mean of each video's normalised view embeddings, normalised."""
+        return F.normalize(features.view_mean(F.normalize(features.video, dim=-1)), dim=-1)
 
     def embed_videos(self, video: Tensor) -> Tensor:
         """``[B, T, 3, H, W]`` or multi-view ``[B, V, T, 3, H, W]`` -> normalised ``[B, D]``."""
-        features, views = self.encode_video(video)
-        return self.view_average(features, views)
+        return self.video_embeddings(self.encode_video(video))
 
     def embed_texts(self, texts: Sequence[str]) -> Tensor:
         """``list[str]`` -> normalised ``[N, D]`` (no graph kept while the text side is frozen)."""
@@ -231,19 +226,14 @@ class RetrievalTask(VideoTask):
         positives = caption_positives(text_keys, caption_video, caption_keys, len(videos))
         return symmetric_info_nce(texts_global, videos, positives, self.contrastive_scale())
 
-    def training_step(self, batch: dict, batch_idx: int) -> Tensor:
+    def task_loss(self, batch: dict, features: VideoFeatures) -> TaskLoss:
         captions = batch_captions(batch)
-        features, views = self.encode_video(batch["video"])
-        video_embeddings = self.view_average(features, views)
+        video_embeddings = self.video_embeddings(features)
         texts = self.training_texts(captions)
         text_embeddings = self.embed_texts(texts)
-        batch_size = len(captions)
         loss = self.retrieval_loss(video_embeddings, text_embeddings, texts, captions)
-        self.log("train/task_loss", loss, batch_size=batch_size)
-        self.log("train/contrastive_scale", self.contrastive_scale().detach(), batch_size=batch_size)
-        loss = self.add_auxiliary_losses(loss, batch["video"], features, texts, text_embeddings, batch_size)
-        self.log("train/loss", loss, prog_bar=True, batch_size=batch_size)
-        return loss
+        self.log("train/contrastive_scale", self.contrastive_scale().detach(), batch_size=len(captions))
+        return TaskLoss(loss, texts, text_embeddings)
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
         if self.logit_scale is not None:
@@ -251,21 +241,18 @@ class RetrievalTask(VideoTask):
                 self.logit_scale.clamp_(0.0, MAX_LOGIT_SCALE)
 
     # ------------------------------------------------------------------ evaluation
-    def evaluate_batch(self, batch: dict, metrics: RetrievalMetrics, prefix: str) -> None:
+    def make_metrics(self) -> RetrievalMetrics:
+        return RetrievalMetrics()
+
+    def update_metrics(self, metrics: RetrievalMetrics, batch: dict, stage: str) -> None:
         captions = batch_captions(batch)
         videos = self.embed_videos(batch["video"])
         texts = self.embed_texts([c for caps in captions for c in caps])
         metrics.update(videos, texts, caption_owners(captions, videos.device))
 
-    def log_metrics(self, metrics: RetrievalMetrics, prefix: str) -> None:
-        if metrics.update_count == 0:
-            return
-        values = {f"{prefix}{name}": value for name, value in metrics.compute().items()}
-        headline = {k: values.pop(k) for k in (f"{prefix}t2v_r1", f"{prefix}v2t_r1")}
-        self.log_dict(headline, prog_bar=True)
-        self.log_dict(values)
-        metrics.reset()
+    def compute_metrics(self, metrics: RetrievalMetrics) -> dict[str, Tensor]:
+        return dict(metrics.compute()) if metrics.update_count else {}
 
-    def predict_step(self, batch: dict, batch_idx: int) -> dict:
+    def predict_batch(self, batch: dict) -> dict:
         """``{"video_id": list[str], "video_embeddings": [B, D]}`` (normalised, views averaged)."""
         return {"video_id": list(batch["video_id"]), "video_embeddings": self.embed_videos(batch["video"])}

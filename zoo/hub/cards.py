@@ -1,0 +1,233 @@
+"""Model cards, generated from a checkpoint's own ``config.json`` and recipe.
+
+Front matter through ``huggingface_hub.ModelCardData`` (``library_name: zoo``, tags, ``base_model``,
+datasets, license, ``model_name`` and ``eval_results`` whose metric names carry the protocol);
+the body from this module's Markdown template. Every section renders from recorded facts — a
+missing fact renders as a statement of what is missing, never as "More Information Needed".
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+import open_clip
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+from zoo.backbones.specs import get_spec
+from zoo.hub.constants import LIBRARY_NAME, TINY_BACKBONE_REPO, hub_repo_id, torch_hub_ref
+from zoo.registry import PARADIGMS, TASKS, parse_name
+
+PIPELINE_TAGS = {"recognition": "video-classification"}
+SYNTHETIC_DATASETS = ("world", "synthetic-world", "zoo-world")
+
+TEMPLATE = """---
+{{ card_data }}
+---
+
+# {{ name }}
+
+{{ summary }}
+
+| | |
+|---|---|
+| task | `{{ task }}` — {{ task_description }} |
+| paradigm | `{{ paradigm }}` (variant `{{ variant }}`) — {{ paradigm_description }} |
+| backbone | `{{ backbone_id }}` — {{ backbone_description }}; weights `{{ backbone_pretrained }}` |
+| zoo version | {{ zoo_version }} |
+
+## Usage
+
+With torch.hub (the code is pinned to `{{ hub_ref }}`; `trust_repo=True` avoids the interactive
+prompt):
+
+```python
+import torch
+
+model = torch.hub.load("{{ hub_ref }}", "{{ arch }}", pretrained=True, tag="{{ tag }}", trust_repo=True)
+```
+
+With zoo installed:
+
+```python
+import zoo
+
+model = zoo.from_pretrained("{{ name }}")            # revision pinned by zoo's checkpoints/index.json
+# model = zoo.from_pretrained("hf-hub:{{ repo_id }}")  # straight from the Hub repository
+transforms = zoo.create_transforms(model)           # clip sampler + frame transform of this checkpoint
+video = transforms(frames)[None]                    # frames: uint8 [N, H, W, 3] -> [1, V, T, 3, H, W]
+{{ forward_line }}
+```
+
+From the command line, `zoo download {{ name }}` fetches the files into the Hugging Face cache
+(`$HF_HUB_CACHE`, by default `~/.cache/huggingface/hub`; torch.hub caches only the code), after
+which loading works with `HF_HUB_OFFLINE=1`.
+
+## Preprocessing
+
+Transforms are built from this table (stored in `config.json`), never restated by hand.
+
+| frames | sampling | frame stride | fps | size | resize | interpolation | mean | std |
+|---|---|---|---|---|---|---|---|---|
+| {{ pre.num_frames }} | {{ pre.sampling }} | {{ pre.frame_stride }} | {{ fps }} | {{ pre.size }} | {{ pre.resize_mode }} | {{ pre.interpolation }} | {{ mean }} | {{ std }} |
+
+## Evaluation
+
+{% if metrics -%}
+Protocol: **{{ protocol }}** on the `{{ evaluation.split }}` split of `{{ evaluation.dataset }}`
+(class scores averaged over the {{ views }} view{{ 's' if views != 1 else '' }}).
+
+| metric | value |
+|---|---|
+{% for key, value in metrics.items() -%}
+| {{ key }} | {{ '%.4f' % value }} |
+{% endfor %}
+{%- else -%}
+This checkpoint was exported without measured metrics; its evaluation protocol would be
+**{{ protocol }}**.
+{%- endif %}
+
+## Training recipe
+
+{% if recipe -%}
+Reproduce with `zoo fit --config training_config.yaml` (the file ships in this repository):
+
+<details>
+<summary>training_config.yaml</summary>
+
+```yaml
+{{ recipe }}
+```
+
+</details>
+{%- else -%}
+Exported from Python without a LightningCLI recipe; the constructor arguments that rebuild the
+model are in `config.json` (`task.args`, `paradigm.args`).
+{%- endif %}
+
+## Parameters
+
+| trainable | total | stored in `model.safetensors` | GFLOPs per view |
+|---|---|---|---|
+| {{ '{:,}'.format(params.trainable) }} | {{ '{:,}'.format(params.total) }} | {{ '{:,}'.format(params.stored) }} ({{ storage }}) | {{ gflops }} |
+
+{{ storage_note }}
+
+## Limitations
+
+{% for line in limitations -%}
+- {{ line }}
+{% endfor %}
+## License
+
+{{ license_line }}
+"""
+
+
+def base_model_id(backbone: Mapping) -> Optional[str]:
+    """The Hub id of the base image-language weights: zoo's tiny CLIP repo, or the open_clip /
+    timm repo of an open_clip tag; None for random or local weights."""
+    pretrained = backbone.get("pretrained")
+    if not pretrained:
+        return None
+    if pretrained == "zoo":
+        return TINY_BACKBONE_REPO
+    if pretrained.startswith("hf-hub:"):
+        return pretrained[len("hf-hub:"):].split("@")[0]
+    hub = (open_clip.get_pretrained_cfg(backbone["open_clip_name"], pretrained) or {}).get("hf_hub")
+    return hub.rstrip("/") if hub else None
+
+
+def protocol_text(evaluation: Mapping) -> str:
+    """``8 frames × 2 clips × 1 crop``."""
+    clips, crops = evaluation["clips"], evaluation["crops"]
+    return (f"{evaluation['num_frames']} frames × {clips} clip{'s' if clips != 1 else ''} × "
+            f"{crops} crop{'s' if crops != 1 else ''}")
+
+
+def card_data(config: Mapping) -> ModelCardData:
+    """The card's front matter."""
+    evaluation = config["evaluation"]
+    task, paradigm, backbone = config["task"]["id"], config["paradigm"]["id"], config["backbone"]["id"]
+    metrics = evaluation.get("metrics") or {}
+    pipeline_tag = PIPELINE_TAGS.get(task)
+    eval_results = None
+    if metrics:
+        eval_results = [
+            EvalResult(task_type=pipeline_tag or task, task_name=TASKS[task].split(":")[0],
+                       dataset_type=evaluation["dataset"], dataset_name=evaluation["dataset"],
+                       dataset_split=evaluation["split"], metric_type=key,
+                       metric_name=f"{key} ({protocol_text(evaluation)})", metric_value=value)
+            for key, value in metrics.items()]
+    return ModelCardData(
+        library_name=LIBRARY_NAME, license=config.get("license"), model_name=config["name"],
+        tags=[task, paradigm, backbone, "video", "clip"], pipeline_tag=pipeline_tag,
+        base_model=base_model_id(config["backbone"]),
+        datasets=[evaluation["dataset"]] if evaluation.get("dataset") else None,
+        eval_results=eval_results)
+
+
+def _limitations(config: Mapping) -> list[str]:
+    lines = []
+    dataset = config["evaluation"].get("dataset")
+    if dataset in SYNTHETIC_DATASETS or config["backbone"]["id"] == "tiny":
+        lines.append("Trained and measured on zoo's synthetic world (coloured shapes on textured "
+                     "backgrounds) over the tiny backbone: it demonstrates and tests the pipeline; "
+                     "it does not recognise anything in real video.")
+    if not config["backbone"].get("pretrained"):
+        lines.append("The backbone was randomly initialised (no image-language pretraining): this "
+                     "checkpoint is a test artefact.")
+    args = config["task"]["args"]
+    if config["task"]["id"] == "recognition" and args.get("head") == "linear":
+        lines.append("The linear head knows only the classes it was trained on "
+                     f"({len(args.get('class_names') or []) or args.get('num_classes')}); for other "
+                     "classes use a text-head model (zero-shot by class name).")
+    lines.append("Numbers hold for the stated protocol only; other frame counts, clips or crops "
+                 "change them.")
+    return lines
+
+
+def render_card(config: Mapping, recipe: Optional[str] = None) -> str:
+    """The full ``README.md`` of a pretrained folder."""
+    name = parse_name(config["name"])
+    backbone = config["backbone"]
+    pre = config["preprocessing"]
+    evaluation = config["evaluation"]
+    weights = config.get("weights") or {}
+    storage = weights.get("storage", "delta")
+    base = base_model_id(backbone)
+    task, paradigm = config["task"]["id"], config["paradigm"]["id"]
+    spec = get_spec(backbone["id"])
+    if storage == "delta":
+        storage_note = (f"Only what training changed is stored; the frozen backbone is rebuilt from "
+                        f"`{backbone['id']}` / `{backbone['pretrained']}` and checked against its "
+                        f"sha256 `{backbone['weights_sha256']}` before the weights load.")
+    else:
+        storage_note = ("Every weight is stored (the paradigm trains the whole model, or the backbone had "
+                        "no pretrained weights to rebuild it from); tagged base weights are still "
+                        "rebuilt and checked against their sha256 when it loads.")
+    forward_line = ("probs = model(video)                                 # [1, K] class probabilities"
+                    if task == "recognition" else
+                    "features = model.model.encode_video(video[:, 0])     # VideoFeatures of one view")
+    license_line = f"`{config.get('license')}`."
+    if base:
+        license_line += f" The base image-language weights are [{base}](https://huggingface.co/{base}); their license applies to them."
+    summary = (f"A zoo checkpoint for **{TASKS[task].split(':')[0]}**: the `{paradigm}` transfer "
+               f"paradigm ({PARADIGMS[paradigm]}) adapts the image-language model `{backbone['id']}` "
+               f"to video. Everything needed to rebuild it — task, paradigm, backbone weights "
+               f"(by sha256), preprocessing, evaluation protocol — is in `config.json`.")
+    views = evaluation["clips"] * evaluation["crops"]
+    card = ModelCard.from_template(
+        card_data(config), template_str=TEMPLATE,
+        name=config["name"], arch=name.arch, tag=name.tag, summary=summary, task=task,
+        task_description=TASKS[task], paradigm=paradigm, variant=config["paradigm"]["variant"],
+        paradigm_description=PARADIGMS[paradigm], backbone_id=backbone["id"],
+        backbone_description=spec.description, backbone_pretrained=backbone.get("pretrained") or "random",
+        zoo_version=config["zoo_version"], hub_ref=torch_hub_ref(), repo_id=hub_repo_id(config["name"]),
+        forward_line=forward_line, pre=pre, fps=pre.get("fps") or "source rate (segments span the clip)",
+        mean=", ".join(f"{m:.4f}" for m in pre["mean"]), std=", ".join(f"{s:.4f}" for s in pre["std"]),
+        metrics=evaluation.get("metrics") or {}, evaluation=evaluation, views=views,
+        protocol=protocol_text(evaluation), recipe=(recipe or "").rstrip("\n"),
+        params={**config["parameters"], "stored": config["parameters"].get("stored", 0)},
+        storage=storage, gflops=f"{config['gflops']:.2f}" if config.get("gflops") is not None else "not measured",
+        storage_note=storage_note, limitations=_limitations(config), license_line=license_line)
+    return str(card).rstrip("\n") + "\n"
