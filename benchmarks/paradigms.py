@@ -2,7 +2,7 @@
 
     python benchmarks/paradigms.py [--paradigms postnet,adapter,...] [--epochs 3] ...
 
-is ``zoo bench --task recognition``; see ``zoo/bench.py`` for what is measured and how.
+is ``zoo bench --task recognition``; see ``zoo/bench/run.py`` for what is measured and how.
 """
 
 import argparse

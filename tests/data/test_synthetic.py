@@ -1,4 +1,4 @@
-"""Tests of the synthetic world (zoo/data/synthetic.py): determinism, frames on demand, action
+"""Tests of the synthetic world (zoo/data/world/synthetic.py): determinism, frames on demand, action
 semantics, time symmetry, pixels vs boxes, base/novel split, language and stills."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ paradigm:
   chance for every paradigm and say nothing about them.)
 - trainable / total parameters;
 - GFLOPs per view (one clip of ``num_frames`` frames), counted by ``torch.utils.flop_counter``
-  with one multiply-add = one FLOP (``zoo/flops.py``);
+  with one multiply-add = one FLOP (``zoo/bench/flops.py``);
 - training throughput (clips/s over the optimisation steps: forward, backward, update; data
   loading excluded) and peak resident memory of the process (each paradigm runs in a fresh
   process);

@@ -1,4 +1,5 @@
-"""Text-video retrieval metrics: R@1/5/10, MdR and MnR in both directions, tie-safe.
+"""Text-video retrieval metrics: R@1/5/10, MdR and MnR in both directions, ties broken at random
+in expectation.
 
 Protocol (CLIP4Clip ``metrics.py`` / ``main_task_retrieval.py``; ``reference/datasets.md`` §2.5),
 for ``S [N_text, N_video]`` the similarity of every caption to every video, where caption ``i``
@@ -11,15 +12,47 @@ belongs to video ``caption_to_video[i]`` and a video may have any number (>= 1) 
   ``M[v, :]``, its ground truth is ``w = v``. So video→text R@K reads "the best of my captions
   beats the best caption of every other video", not a rank among all captions.
 
-Ranks are **tie-safe**: ``rank = 1 + #{items scoring strictly higher than the ground truth}``
-(1-based, the optimistic convention), so an item tied with the ground truth never counts against
-it. CLIP4Clip's ``compute_metrics`` instead takes ``np.where(sort(-S) - diag(-S) == 0)``, which
-returns one position per tied item: a row with ties then contributes several ranks and R@K, MdR
-and MnR are averaged over more entries than there are queries (CLIP4Clip issue #80; mmaction2's
-``retrieval_metric.py`` copies it). Without ties the two agree exactly.
+**Ties: the expected value under uniformly random tie-breaking.** For a query let ``h`` be the
+number of items scoring strictly higher than the ground truth and ``t`` the number of *other*
+items scoring exactly the same (equality of the float64 similarities, no tolerance). Broken at
+random, the ground truth's 1-based rank is uniform on ``h + 1 .. h + t + 1``, so
 
-R@K = 100 · fraction of queries with rank <= K (percent); MdR = median rank (the mean of the two
-middle ranks for an even count, as ``np.median``); MnR = mean rank.
+- its expected rank is ``1 + h + t / 2`` (a half-integer when ``t`` is odd);
+- ``P(rank <= K) = clamp(K - h, 0, t + 1) / (t + 1)``.
+
+R@K = 100 · the mean over queries of ``P(rank <= K)`` and MnR = the mean of the expected ranks;
+both are exactly the expectation of what a random tie-break would report. MdR is the median
+(rule below) of the per-query expected ranks — a summary of expectations, not the expectation of
+the median (the two coincide without ties; for a collapsed model it is the chance level
+(N + 1)/2 under either median rule, where a random tie-break's lower-middle median would on
+average fall slightly below it). A collapsed model whose similarities are all equal scores
+chance: over ``N`` videos, R@1 = 100/N %, R@K = 100·min(K, N)/N % and MdR = MnR = (N + 1)/2. Without ties every query has one rank, ``1 + h``, and all of this is
+CLIP4Clip's value exactly.
+
+How the references treat ties, for comparison: CLIP4Clip's ``compute_metrics`` takes
+``np.where(sort(-S) - diag(-S) == 0)``, which returns one position per tied item, so a row with
+ties contributes several ranks and R@K, MdR and MnR are averaged over more entries than there are
+queries (CLIP4Clip issue #80; mmaction2's ``retrieval_metric.py`` copies it); its multi-caption
+``tensor_text_to_video_metrics`` breaks ties by ``torch.argsort`` order (one rank per query,
+ordered by index). The optimistic ``1 + h`` would let a collapsed model score R@1 = 100 %. Every
+query counts exactly once here.
+
+**Median rank, matched to CLIP4Clip per path.** ``np.median`` (``compute_metrics``) takes the mean
+of the two middle ranks of an even count; ``torch.median`` (``tensor_text_to_video_metrics``)
+takes the lower of the two. CLIP4Clip uses
+
+- ``compute_metrics`` (mean of the middle pair) for both directions when every video has exactly
+  one caption (MSR-VTT 1k-A, DiDeMo / ActivityNet paragraphs), and for video→text always;
+- ``tensor_text_to_video_metrics`` (lower middle) for text→video in its multi-sentence setting
+  (MSVD, several captions per video).
+
+zoo chooses the same way from the data: text→video MdR takes the **lower middle** value as soon
+as any video has more than one caption, the **mean of the middle pair** otherwise; video→text MdR
+always takes the mean of the middle pair. The rule is applied to the sorted expected ranks, so
+with ties the lower-middle MdR may itself be a half-integer (e.g. expected ranks 1, 2.5, 3, 4 give
+2.5), and the mean-of-middle one a quarter-integer. (:data:`MEDIANS` names the two rules.)
+
+R@K is in percent; MdR and MnR are 1-based ranks.
 
 Different caption counts need no padding here: captions are listed flat with their video index,
 and the max over a video's captions only ever reads that video's real captions. (CLIP4Clip pads
@@ -44,18 +77,54 @@ METRIC_NAMES = tuple(f"{direction}_{name}" for direction in DIRECTIONS
                      for name in [f"r{k}" for k in RECALL_AT] + ["mdr", "mnr"])
 
 
-def tie_safe_ranks(scores: Tensor, target: Tensor) -> Tensor:
-    """``scores [Q, K]``, ``target [Q]`` (column of each query's ground truth) -> ``[Q]`` 1-based
-    ranks: 1 + the number of items scoring strictly higher than the ground truth."""
+MEDIANS = ("mean", "lower")  # np.median's middle-pair mean / torch.median's lower middle
+
+
+def rank_counts(scores: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """``scores [Q, K]``, ``target [Q]`` (column of each query's ground truth) -> ``(higher [Q],
+    tied [Q])``: the number of items scoring strictly higher than the ground truth, and the number
+    of *other* items scoring exactly as high (the ground truth itself not counted)."""
     truth = scores.gather(1, target[:, None])
-    return 1 + (scores > truth).sum(dim=1)
+    return (scores > truth).sum(dim=1), (scores == truth).sum(dim=1) - 1
 
 
-def rank_summary(ranks: Tensor, prefix: str) -> dict[str, Tensor]:
-    """R@1/5/10 (percent), MdR and MnR of 1-based ``ranks [Q]``, keys ``{prefix}_r1`` ..."""
-    ranks = ranks.double()
-    summary = {f"{prefix}_r{k}": 100.0 * (ranks <= k).double().mean() for k in RECALL_AT}
-    summary[f"{prefix}_mdr"] = torch.quantile(ranks, 0.5)  # linear: the middle pair's mean
+def expected_ranks(higher: Tensor, tied: Tensor) -> Tensor:
+    """``[Q]`` expected 1-based ranks under uniformly random tie-breaking: ``1 + higher + tied / 2``
+    (float64)."""
+    return 1.0 + higher.double() + tied.double() / 2.0
+
+
+def recall_probability(higher: Tensor, tied: Tensor, k: int) -> Tensor:
+    """``[Q]`` probability that the ground truth lands in the top ``k`` when its ``tied`` equals are
+    ordered at random: its rank is uniform on ``higher + 1 .. higher + tied + 1``, so
+    ``clamp(k - higher, 0, tied + 1) / (tied + 1)`` (float64)."""
+    slots = tied.double() + 1.0
+    return torch.minimum(torch.clamp(k - higher.double(), min=0.0), slots) / slots
+
+
+def median_rank(ranks: Tensor, median: str = "mean") -> Tensor:
+    """Median of ``ranks [Q]``; for an even count ``"mean"`` averages the two middle values
+    (``np.median``, CLIP4Clip's ``compute_metrics``) and ``"lower"`` takes the lower one
+    (``torch.median``, CLIP4Clip's ``tensor_text_to_video_metrics``)."""
+    if median == "mean":
+        return torch.quantile(ranks.double(), 0.5)  # linear interpolation: the middle pair's mean
+    if median == "lower":
+        return ranks.double().median()
+    raise ValueError(f"median must be one of {MEDIANS}, got {median!r}")
+
+
+def rank_summary(higher: Tensor, tied: Tensor, prefix: str, median: str = "mean") -> dict[str, Tensor]:
+    """R@1/5/10 (percent), MdR and MnR of ``Q`` queries described by :func:`rank_counts`, as their
+    expectation under random tie-breaking (module docstring); keys ``{prefix}_r1`` ...
+    ``{prefix}_mnr``; ``median`` is the MdR rule for an even ``Q`` (:func:`median_rank`)."""
+    if higher.dim() != 1 or higher.shape != tied.shape or higher.numel() == 0:
+        raise ValueError(f"higher and tied must be equal non-empty [Q] tensors, got "
+                         f"{tuple(higher.shape)} and {tuple(tied.shape)}")
+    if (higher < 0).any() or (tied < 0).any():
+        raise ValueError("higher and tied count items, so they cannot be negative")
+    ranks = expected_ranks(higher, tied)
+    summary = {f"{prefix}_r{k}": 100.0 * recall_probability(higher, tied, k).mean() for k in RECALL_AT}
+    summary[f"{prefix}_mdr"] = median_rank(ranks, median)
     summary[f"{prefix}_mnr"] = ranks.mean()
     return {key: value.float() for key, value in summary.items()}
 
@@ -100,7 +169,9 @@ def retrieval_metrics(similarity: Tensor, caption_to_video: Tensor) -> dict[str,
 
     Returns:
         ``{t2v,v2t}_{r1,r5,r10,mdr,mnr}`` as float scalars; R@K in percent, MdR / MnR as 1-based
-        ranks.
+        ranks, all expectations under random tie-breaking. Text→video MdR takes the lower middle
+        of an even count when some video has several captions (CLIP4Clip's multi-sentence path),
+        the middle pair's mean otherwise; video→text MdR always the middle pair's mean.
     """
     if similarity.dim() != 2:
         raise ValueError(f"similarity must be [N_text, N_video], got shape {tuple(similarity.shape)}")
@@ -109,10 +180,12 @@ def retrieval_metrics(similarity: Tensor, caption_to_video: Tensor) -> dict[str,
         raise ValueError("similarity holds NaN or infinite values; ranks would be meaningless")
     similarity = similarity.double()
     caption_to_video = caption_to_video.long()
+    multi_caption = similarity.shape[0] > similarity.shape[1]  # every video has >= 1 caption
     video_queries = best_caption_similarity(similarity, caption_to_video)
     own_video = torch.arange(similarity.shape[1], device=similarity.device)
-    return {**rank_summary(tie_safe_ranks(similarity, caption_to_video), "t2v"),
-            **rank_summary(tie_safe_ranks(video_queries, own_video), "v2t")}
+    return {**rank_summary(*rank_counts(similarity, caption_to_video), "t2v",
+                           median="lower" if multi_caption else "mean"),
+            **rank_summary(*rank_counts(video_queries, own_video), "v2t", median="mean")}
 
 
 class RetrievalMetrics(Metric):
@@ -127,12 +200,19 @@ class RetrievalMetrics(Metric):
     between processes), so concatenation keeps captions and videos aligned.
 
     The full ``[N_text, N_video]`` similarity is built at ``compute`` (MSR-VTT full test,
-    59,800 × 2,990, is 0.7 GB in fp32 plus a same-sized double copy).
+    59,800 × 2,990, is 0.7 GB in fp32 plus a float64 copy of twice that). Ties are exact
+    equality, so the similarity must not depend on where an entry sits in the matrix: a plain
+    fp32 matmul may round the same dot product differently in different BLAS tiles (seen: a
+    collapsed model with 7 identical video embeddings got unequal entries in a row). Each entry
+    is therefore the float64 dot product of the stored fp32 embeddings rounded to fp32 (computed
+    in blocks of :attr:`block_rows` captions); identical embeddings then give identical
+    similarities.
     """
 
     is_differentiable = False
     higher_is_better = None
     full_state_update = False
+    block_rows = 4096
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -159,4 +239,14 @@ class RetrievalMetrics(Metric):
         texts = F.normalize(dim_zero_cat(self.text_embeddings), dim=-1)
         counts = dim_zero_cat(self.captions_per_video)
         caption_to_video = torch.repeat_interleave(torch.arange(len(counts), device=counts.device), counts)
-        return retrieval_metrics(texts @ videos.t(), caption_to_video)
+        return retrieval_metrics(self.cosine_similarity(texts, videos), caption_to_video)
+
+    def cosine_similarity(self, texts: Tensor, videos: Tensor) -> Tensor:
+        """``[N_text, D] x [N_video, D]`` normalised fp32 -> ``[N_text, N_video]`` fp32, each entry
+        the float64 dot product rounded once to fp32 (see the class docstring)."""
+        similarity = texts.new_empty((texts.shape[0], videos.shape[0]))
+        videos = videos.double().t()
+        for start in range(0, texts.shape[0], self.block_rows):
+            block = texts[start:start + self.block_rows].double()
+            similarity[start:start + self.block_rows] = (block @ videos).float()
+        return similarity

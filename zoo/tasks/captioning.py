@@ -10,7 +10,7 @@ including the end token (padding ignored), one caption drawn at random per video
 the batch's ``captions: list[list[str]]``, plus the paradigm's auxiliary losses.
 
 Generation: greedy (``beam_size = 1``) or beam search with length normalisation
-(``zoo/tasks/decoding.py``), at most ``max_length`` tokens before the end token; the ids are
+(``zoo/tasks/layers/decoding.py``), at most ``max_length`` tokens before the end token; the ids are
 decoded with the tokenizer's ``decode`` and cleaned of special tokens. Each step reruns the
 decoder over the whole prefix (no key/value cache: captions are at most ``max_length`` tokens,
 and the vocabulary projection is applied to the last position only). Multi-view video

@@ -7,19 +7,23 @@ numbers once parsed. Records carry the same pointer in ``source`` (``"<file>:<li
 
 Blank lines (only whitespace) in line-based files are not data and are ignored; everything else
 must parse. Line endings may be LF or CRLF (UCF101's lists are CRLF); a UTF-8 byte-order mark is
-dropped.
+dropped. Files must be UTF-8 (ASCII is UTF-8): a byte that does not decode raises
+``AnnotationError`` naming the file, the line and the byte offset (``read_text``), never a bare
+``UnicodeDecodeError``.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 import os
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union
 
-__all__ = ["AnnotationError", "PathLike", "read_lines", "read_csv", "read_json", "to_float",
-           "to_int", "locate"]
+__all__ = ["AnnotationError", "PathLike", "read_text", "read_lines", "read_csv", "read_json",
+           "to_float", "to_int", "locate"]
 
 PathLike = Union[str, os.PathLike]
 
@@ -41,16 +45,33 @@ def locate(file: PathLike, line: Union[int, str]) -> str:
     return f"{file}:{line}"
 
 
-def _open(path: PathLike, **kwargs):
+def read_text(path: PathLike) -> str:
+    """The whole file decoded as UTF-8 (a leading byte-order mark dropped), line endings kept.
+
+    A byte sequence that is not UTF-8 raises ``AnnotationError(path, line, reason)`` whose reason
+    gives the byte offset in the file, the column and the offending bytes — re-save the file as
+    UTF-8 (e.g. ``iconv -f latin1 -t utf-8``) after checking which encoding it really uses.
+    """
     path = Path(path)
     if not path.is_file():
         raise AnnotationError(path, None, "annotation file not found")
-    return open(path, encoding="utf-8-sig", **kwargs)
+    data = path.read_bytes()
+    skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[skip:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        offset = skip + e.start
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        line = data.count(b"\n", 0, offset) + 1
+        bad = data[offset:skip + e.end]
+        raise AnnotationError(path, line, f"not valid UTF-8: byte(s) {bad!r} at byte offset "
+                              f"{offset} (column {offset - line_start + 1}) — {e.reason}; "
+                              "re-save the file as UTF-8") from None
 
 
 def read_lines(path: PathLike) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` for each non-blank line, 1-based, without the line ending."""
-    with _open(path, newline="") as f:
+    with io.StringIO(read_text(path), newline="") as f:
         for number, line in enumerate(f, start=1):
             text = line.rstrip("\r\n")
             if text.strip():
@@ -65,9 +86,10 @@ def read_csv(path: PathLike, required: Sequence[str], delimiter: str = ",",
     that only makes sense with ``;`` as the separator (some re-saved copies of benchmark CSVs) is
     reported as such. A row with a different number of fields than the header raises.
     """
-    with _open(path, newline="") as f:
+    with io.StringIO(read_text(path), newline="") as f:
         reader = csv.reader(f, delimiter=delimiter)
-        header = next(reader, None)
+        rows = _csv_rows(reader, path)
+        header = next(rows, None)
         if header is None:
             raise AnnotationError(path, 1, "empty file: expected a CSV header")
         header = [h.strip() for h in header]
@@ -78,7 +100,7 @@ def read_csv(path: PathLike, required: Sequence[str], delimiter: str = ",",
                                       f"({';'.join(header)!r}); this format is read with "
                                       f"{delimiter!r} — convert the file back to the original")
             raise AnnotationError(path, 1, f"missing column(s) {missing}; header is {header}")
-        for row in reader:
+        for row in rows:
             if not row or not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):
@@ -87,13 +109,25 @@ def read_csv(path: PathLike, required: Sequence[str], delimiter: str = ",",
             yield reader.line_num, dict(zip(header, (cell.strip() for cell in row)))
 
 
+def _csv_rows(reader, path: PathLike) -> Iterator[list[str]]:
+    """The reader's rows; a ``csv.Error`` (a quote left open, a NUL byte) names file and line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise AnnotationError(path, reader.line_num, f"malformed CSV: {e}") from None
+        yield row
+
+
 def read_json(path: PathLike) -> Any:
     """Load a JSON file; a syntax error is reported with its line."""
-    with _open(path) as f:
-        try:
-            return json.load(f)
-        except json.JSONDecodeError as e:
-            raise AnnotationError(path, e.lineno, f"invalid JSON: {e.msg}") from None
+    text = read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise AnnotationError(path, e.lineno, f"invalid JSON: {e.msg}") from None
 
 
 def to_float(text: Any, path: PathLike, line: Union[int, str], what: str) -> float:

@@ -9,6 +9,10 @@ Files (CLIP4Clip's ``msrvtt_data.zip`` layout):
   video; the distributed ``video<N>.mp4`` files are already cut, so records keep the whole file
   and only use the difference as ``duration``. A sentence is
   ``{"caption": str, "video_id": "videoN", "sen_id": int}`` (20 per video).
+- the official release splits the same schema over ``train_val_videodatainfo.json`` (video0–7009,
+  splits ``train`` / ``validate``) and ``test_videodatainfo.json`` (video7010–9999, ``test``):
+  pass both (a list) wherever a JSON path is taken; they are merged, and a video id in two files
+  raises.
 - ``MSRVTT_train.9k.csv`` / ``MSRVTT_train.7k.csv`` — one column, header ``video_id``.
 - ``MSRVTT_JSFUSION_test.csv`` (1k-A test) — header ``key,vid_key,video_id,sentence``, one caption
   per video, row *i* ↔ video *i*.
@@ -20,7 +24,11 @@ Parsers:
 - ``parse_msrvtt(json, split_csv=None, split=None, unfold=False)``: one record per video with all
   its captions, for the videos of ``split_csv`` (in its order) or of the JSON's ``split`` field
   (or all). ``unfold=True`` gives one record per (video, caption) — CLIP4Clip's 180k training
-  pairs for the 9k split.
+  pairs for the 9k split (126k for the 7k split).
+
+Protocols these cover: retrieval 1k-A (train = 9k or 7k CSV with all 20 captions of each video,
+test = JSFusion CSV, one caption per video); retrieval "full" and captioning (the JSON's
+``split`` field: 6513 / 497 / 2990 videos, all captions).
 - ``parse_msrvtt_jsfusion(csv)``: one record per row (1k-A test), ``captions=[sentence]``.
 - ``read_msrvtt_split(csv)``: the video ids of a train CSV.
 
@@ -30,7 +38,7 @@ CLIP4Clip's fallback.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence, Union
 
 from zoo.data.formats.base import (AnnotationError, PathLike, locate, read_csv, read_json,
                                    to_float)
@@ -65,50 +73,70 @@ def _time(video: dict, name: str, path: PathLike, where: str) -> Optional[float]
     return None
 
 
-def load_msrvtt_json(path: PathLike) -> tuple[dict[str, VideoRecord], dict[str, str]]:
-    """``MSRVTT_data.json`` → (records by video id, captions in ``sen_id`` order; split by id)."""
-    data = read_json(path)
-    if not isinstance(data, dict) or "videos" not in data or "sentences" not in data:
-        raise AnnotationError(path, None, "expected an object with 'videos' and 'sentences'")
+JsonPaths = Union[PathLike, Sequence[PathLike]]
+
+
+def _json_paths(paths: JsonPaths) -> list[PathLike]:
+    if isinstance(paths, (list, tuple)):
+        if not paths:
+            raise ValueError("no MSR-VTT JSON file given")
+        return list(paths)
+    return [paths]
+
+
+def load_msrvtt_json(paths: JsonPaths) -> tuple[dict[str, VideoRecord], dict[str, str]]:
+    """``MSRVTT_data.json`` (or the official pair of files) → (records by video id, captions in
+    ``sen_id`` order; split by id)."""
     records: dict[str, VideoRecord] = {}
     splits: dict[str, str] = {}
-    for i, video in enumerate(data["videos"]):
-        where = f"videos[{i}]"
-        if not isinstance(video, dict) or not isinstance(video.get("video_id"), str):
-            raise AnnotationError(path, where, "a video needs a string 'video_id'")
-        vid = video["video_id"]
-        if vid in records:
-            raise AnnotationError(path, where, f"video {vid!r} appears twice")
-        start, end = _time(video, "start time", path, where), _time(video, "end time", path, where)
-        duration = None
-        if start is not None and end is not None:
-            if end <= start:
-                raise AnnotationError(path, where, f"'end time' {end} <= 'start time' {start}")
-            duration = end - start
-        split = video.get("split", "")
-        if split and split not in SPLITS:
-            raise AnnotationError(path, where, f"split {split!r} is not one of {SPLITS}")
-        splits[vid] = split
-        records[vid] = VideoRecord(video_id=vid, duration=duration, source=locate(path, where))
+    loaded = []
+    for path in _json_paths(paths):
+        data = read_json(path)
+        if not isinstance(data, dict) or "videos" not in data or "sentences" not in data:
+            raise AnnotationError(path, None, "expected an object with 'videos' and 'sentences'")
+        if not isinstance(data["videos"], list) or not isinstance(data["sentences"], list):
+            raise AnnotationError(path, None, "'videos' and 'sentences' must be lists")
+        loaded.append((path, data))
+        for i, video in enumerate(data["videos"]):
+            where = f"videos[{i}]"
+            if not isinstance(video, dict) or not isinstance(video.get("video_id"), str):
+                raise AnnotationError(path, where, "a video needs a string 'video_id'")
+            vid = video["video_id"]
+            if vid in records:
+                raise AnnotationError(path, where, f"video {vid!r} appears twice (first at "
+                                      f"{records[vid].source})")
+            start = _time(video, "start time", path, where)
+            end = _time(video, "end time", path, where)
+            duration = None
+            if start is not None and end is not None:
+                if end <= start:
+                    raise AnnotationError(path, where, f"'end time' {end} <= 'start time' {start}")
+                duration = end - start
+            split = video.get("split", "")
+            if split and split not in SPLITS:
+                raise AnnotationError(path, where, f"split {split!r} is not one of {SPLITS}")
+            splits[vid] = split
+            records[vid] = VideoRecord(video_id=vid, duration=duration, source=locate(path, where))
     captions: dict[str, list[tuple[int, str]]] = {vid: [] for vid in records}
-    for i, sentence in enumerate(data["sentences"]):
-        where = f"sentences[{i}]"
-        if not isinstance(sentence, dict):
-            raise AnnotationError(path, where, "a sentence must be an object")
-        vid, caption = sentence.get("video_id"), sentence.get("caption")
-        if vid not in records:
-            raise AnnotationError(path, where, f"video_id {vid!r} is not in 'videos'")
-        if not isinstance(caption, str) or not caption.strip():
-            raise AnnotationError(path, where,
-                                  f"caption must be a non-empty string, got {caption!r}")
-        sen_id = sentence.get("sen_id", i)
-        captions[vid].append((sen_id if isinstance(sen_id, int) else i, caption.strip()))
+    for path, data in loaded:
+        for i, sentence in enumerate(data["sentences"]):
+            where = f"sentences[{i}]"
+            if not isinstance(sentence, dict):
+                raise AnnotationError(path, where, "a sentence must be an object")
+            vid, caption = sentence.get("video_id"), sentence.get("caption")
+            if vid not in records:
+                raise AnnotationError(path, where, f"video_id {vid!r} is not in 'videos'")
+            if not isinstance(caption, str) or not caption.strip():
+                raise AnnotationError(path, where,
+                                      f"caption must be a non-empty string, got {caption!r}")
+            sen_id = sentence.get("sen_id", i)
+            captions[vid].append((sen_id if isinstance(sen_id, int) else i, caption.strip()))
     for vid, caps in captions.items():
         records[vid].captions = [c for _, c in sorted(caps, key=lambda x: x[0])]
     return records, splits
 
 
-def parse_msrvtt(json_path: PathLike, split_csv: Optional[PathLike] = None,
+def parse_msrvtt(json_path: JsonPaths, split_csv: Optional[PathLike] = None,
                  split: Optional[str] = None, unfold: bool = False,
                  ext: str = ".mp4") -> list[VideoRecord]:
     """Records of the videos in ``split_csv`` (or the JSON's ``split``, or all) with captions."""
@@ -119,7 +147,8 @@ def parse_msrvtt(json_path: PathLike, split_csv: Optional[PathLike] = None,
         chosen = []
         for line, vid in read_msrvtt_split(split_csv):
             if vid not in by_id:
-                raise AnnotationError(split_csv, line, f"video {vid!r} is not in {json_path}")
+                names = ", ".join(str(p) for p in _json_paths(json_path))
+                raise AnnotationError(split_csv, line, f"video {vid!r} is not in {names}")
             if split is not None and splits[vid] != split:
                 raise AnnotationError(split_csv, line, f"video {vid!r} is in split "
                                       f"{splits[vid]!r} of the JSON, not {split!r}")
@@ -129,8 +158,8 @@ def parse_msrvtt(json_path: PathLike, split_csv: Optional[PathLike] = None,
     records = []
     for record in chosen:
         if not record.captions:
-            raise AnnotationError(json_path, record.source.rsplit(":", 1)[-1],
-                                  f"video {record.video_id!r} has no caption")
+            file, where = record.source.rsplit(":", 1)
+            raise AnnotationError(file, where, f"video {record.video_id!r} has no caption")
         record.path = record.video_id + ext
         if unfold:
             records.extend(VideoRecord(video_id=record.video_id, path=record.path,

@@ -1,7 +1,7 @@
 """Pixels of the synthetic world: textured backgrounds and anti-aliased shapes, vectorised over
 frames.
 
-The world (``zoo/data/synthetic.py``) describes every object by per-frame arrays -- centre,
+The world (``zoo/data/world/synthetic.py``) describes every object by per-frame arrays -- centre,
 radius, rotation, colour, opacity -- and this module turns them into uint8 frames
 ``[T, H, W, 3]``. Each shape is a signed distance function (negative inside, in pixels), and a
 pixel's coverage is ``clip(0.5 - distance, 0, 1)``: one pixel of anti-aliasing, no supersampling.

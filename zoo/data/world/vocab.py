@@ -2,8 +2,8 @@
 the answers its questions can have.
 
 Everything the world can say or draw is listed here, so that the renderer
-(``zoo/data/world_render.py``), the language generator (``zoo/data/world_language.py``) and the
-world itself (``zoo/data/synthetic.py``, which re-exports these names as the public API) agree on
+(``zoo/data/world/render.py``), the language generator (``zoo/data/world/language.py``) and the
+world itself (``zoo/data/world/synthetic.py``, which re-exports these names as the public API) agree on
 one spelling. All names are lower-case British English (``colour``, ``centre``).
 """
 

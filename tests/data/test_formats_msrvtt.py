@@ -1,0 +1,43 @@
+"""MSR-VTT: the official release's two JSON files (``train_val_videodatainfo.json`` +
+``test_videodatainfo.json``) read together, and the splits they cover (captioning and "full"
+retrieval). The schema is ``MSRVTT_data.json``'s (``/work/shared/reference/datasets.md`` §2.1:
+note the space in ``"start time"``); no real copy is small enough for the index, so the content
+is our own."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from zoo.data.formats.base import AnnotationError
+from zoo.data.formats.msrvtt import parse_msrvtt
+
+
+def release(tmp_path, first, last, split_of, name):
+    videos = [{"category": 3, "url": f"https://www.youtube.com/watch?v=yt{i}", "video_id":
+               f"video{i}", "start time": 1.5, "end time": 11.5, "split": split_of(i), "id": i}
+              for i in range(first, last)]
+    sentences = [{"caption": f"clip {i} caption {k}", "video_id": f"video{i}", "sen_id": 2 * i + k}
+                 for i in range(first, last) for k in range(2)]
+    path = tmp_path / name
+    path.write_text(json.dumps({"info": {"year": "2016"}, "videos": videos,
+                                "sentences": sentences}))
+    return path
+
+
+def test_official_pair_of_files(tmp_path):
+    train_val = release(tmp_path, 0, 4, lambda i: "train" if i < 3 else "validate",
+                        "train_val_videodatainfo.json")
+    test = release(tmp_path, 4, 6, lambda i: "test", "test_videodatainfo.json")
+    both = [train_val, test]
+    assert [r.video_id for r in parse_msrvtt(both, split="test")] == ["video4", "video5"]
+    assert [r.video_id for r in parse_msrvtt(both, split="validate")] == ["video3"]
+    records = parse_msrvtt(both, split="train", unfold=True)
+    assert len(records) == 6 and records[1].captions == ["clip 0 caption 1"]
+    assert records[0].source == f"{train_val}:videos[0]"
+    split = tmp_path / "MSRVTT_train.7k.csv"
+    split.write_text("video_id\nvideo5\nvideo0\n")
+    assert [r.video_id for r in parse_msrvtt(both, split)] == ["video5", "video0"]
+    with pytest.raises(AnnotationError, match=r"videos\[0\]: video 'video0' appears twice"):
+        parse_msrvtt([train_val, train_val])

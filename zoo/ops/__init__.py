@@ -1,0 +1,2 @@
+"""Tensor operations shared by heads, losses and metrics (no Lightning, no tasks): ``spans``
+(1-D temporal windows)."""
