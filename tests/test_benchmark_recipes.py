@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zoo.commands import ZooCLI
 from zoo.data.world.synthetic import WorldConfig
 from zoo.data.world.export import export_world
-from zoo.registry import accepted_arguments
+from zoo.registry import TASKS, accepted_arguments
+from zoo.runner import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
-RECIPES = sorted((REPO / "configs").glob("*/*/*.yaml"))
+RECIPES = sorted(p for p in (REPO / "configs").glob("*/*/*.yaml") if p.parts[-3] in TASKS)
 # recipe dataset folder -> the exported benchmark folder (+ what the world's export needs)
 DATASETS = {
     "kinetics400": ("kinetics", ["--data.init_args.label_map", "label_map.txt"]),
@@ -23,7 +23,7 @@ DATASETS = {
     "nextqa": ("nextqa", []),
     "msrvtt_qa": ("msrvtt_qa", []),
 }
-TINY = ["--model.init_args.backbone", "tiny", "--model.init_args.backbone_pretrained", "false"]
+TINY = ["--model.model.backbone", "tiny", "--model.model.backbone_pretrained", "false"]
 ONE_STEP = ["--trainer.fast_dev_run", "1", "--data.init_args.batch_size", "2", "--data.init_args.num_workers", "0",
             "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
 
@@ -47,13 +47,15 @@ def test_every_real_dataset_has_an_export():
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda p: "/".join(p.parts[-3:]))
 def test_real_recipe_instantiates_on_the_exported_world(recipe, exported, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["zoo"])
-    cli = ZooCLI(args=recipe_arguments(recipe, exported), run=False)
+    cli = run_cli(recipe_arguments(recipe, exported), run=False)
     config = yaml.safe_load(recipe.read_text())
-    assert config["model"]["init_args"]["backbone"] in ("vitb16", "vitb32")  # real backbones
+    spec = config["model"]["init_args"]["model"]
+    assert spec["init_args"]["backbone"] in ("vitb16", "vitb32")  # real backbones
+    assert spec["class_path"] == f"zoo.paradigms.{recipe.stem}.{recipe.stem.capitalize()}Spec"
     assert cli.model.model.paradigm == recipe.stem and cli.model.task == recipe.parts[-3]
     assert type(cli.datamodule).__name__ == config["data"]["class_path"].rsplit(".", 1)[1]
     assert cli.datamodule.root == exported / DATASETS[recipe.parent.name][0]
-    assert cli.datamodule.preprocess["num_frames"] == config["model"]["init_args"]["num_frames"]
+    assert cli.datamodule.preprocess["num_frames"] == spec["init_args"]["num_frames"]
     accepted = accepted_arguments(type(cli.model))
     for key, value in cli.datamodule.dataset_info().items():  # filled in by the CLI
         if key in accepted:
@@ -64,8 +66,8 @@ def test_real_recipe_instantiates_on_the_exported_world(recipe, exported, monkey
 def test_real_recipe_trains_a_step(recipe, exported, monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "argv", ["zoo"])
     path = REPO / "configs" / recipe
-    cli = ZooCLI(args=["fit", *recipe_arguments(path, exported), *ONE_STEP,
-                       "--trainer.default_root_dir", str(tmp_path)])
+    cli = run_cli(["fit", *recipe_arguments(path, exported), *ONE_STEP,
+                   "--trainer.default_root_dir", str(tmp_path)])
     assert cli.trainer.global_step == 1
     assert cli.trainer.state.finished
 
@@ -73,7 +75,7 @@ def test_real_recipe_trains_a_step(recipe, exported, monkeypatch, tmp_path):
 def test_short_data_root_flag_works_in_subclass_mode(exported, monkeypatch):
     """``--data.root`` is accepted as well as ``--data.init_args.root``."""
     monkeypatch.setattr(sys, "argv", ["zoo"])
-    cli = ZooCLI(args=["--config", str(REPO / "configs/qa/msrvtt_qa/postnet.yaml"),
-                       "--data.root", str(exported / "msrvtt_qa"), *TINY], run=False)
+    cli = run_cli(["--config", str(REPO / "configs/qa/msrvtt_qa/postnet.yaml"),
+                   "--data.root", str(exported / "msrvtt_qa"), *TINY], run=False)
     assert cli.datamodule.root == exported / "msrvtt_qa"
     assert cli.model.answer_vocab == cli.datamodule.dataset_info()["answer_vocab"]

@@ -1,6 +1,7 @@
-"""The paradigm x task matrix (timm's registry-driven test): every implemented paradigm with every
-coarse task, from its shipped recipe, on the world with the tiny backbone — one training step and
-one validation step (fast_dev_run), metrics computed and finite, state dict round-trips."""
+"""The paradigm x task matrix (timm's registry-driven test): every registered paradigm with every
+registered task, from its composed recipe, on the world with the tiny backbone — the recipe's
+settings reach the model, one training step and one validation step (fast_dev_run), metrics
+computed and finite, state dict round-trips."""
 
 import math
 import sys
@@ -9,26 +10,30 @@ from pathlib import Path
 import pytest
 import torch
 
-from zoo.commands import ZooCLI
-from zoo.registry import available_paradigms
+import yaml
+
+from zoo.registry import PARADIGMS, TASKS
+from zoo.runner import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
-COARSE_TASKS = ("recognition", "retrieval", "captioning", "qa")
-FAST = ["--model.init_args.backbone_pretrained", "false", "--model.init_args.num_frames", "2",
+FAST = ["--model.model.backbone_pretrained", "false", "--model.model.num_frames", "2",
         "--data.init_args.train_size", "2", "--data.init_args.val_size", "2",
         "--data.init_args.test_size", "2", "--data.init_args.batch_size", "2",
         "--data.init_args.world_frames", "8", "--trainer.fast_dev_run", "1",
         "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
 
 
-@pytest.mark.parametrize("task", COARSE_TASKS)
-@pytest.mark.parametrize("paradigm", available_paradigms())
+@pytest.mark.parametrize("task", list(TASKS))
+@pytest.mark.parametrize("paradigm", list(PARADIGMS))
 def test_pair_trains_validates_and_round_trips(paradigm, task, monkeypatch):
-    recipe = REPO / "configs" / task / f"{paradigm}.yaml"
-    assert recipe.is_file(), f"missing recipe {recipe}"
     monkeypatch.setattr(sys, "argv", ["zoo"])
-    cli = ZooCLI(args=["--config", str(recipe), *FAST], run=False)
+    cli = run_cli(["--recipe", f"{task}/{paradigm}", *FAST], run=False)
     module = cli.model
+    settings = yaml.safe_load((REPO / "configs" / "paradigms" / f"{paradigm}.yaml").read_text())["model"]["init_args"]
+    for key, value in settings["model"]["init_args"].items():
+        if key != "num_frames":
+            assert getattr(module.model_spec, key) == value, key
+    assert all(getattr(module.optim, key) == value for key, value in settings["optim"].items())
     trainable = {n: p.detach().clone() for n, p in module.named_parameters() if p.requires_grad}
     frozen = {n: p.detach().clone() for n, p in module.named_parameters() if not p.requires_grad}
     cli.trainer.fit(module, cli.datamodule)

@@ -1,10 +1,16 @@
-"""Names parse against closed vocabularies; the registry lists and builds what is implemented."""
+"""Names parse against closed vocabularies read from the plugin files; the registry is passive and
+agrees with the classes; create_model routes overrides to the task, the spec or the optimiser."""
+
+import dataclasses
+import importlib
+import subprocess
+import sys
 
 import pytest
 
 import zoo
-from zoo.factory import create_model, split_overrides
-from zoo.registry import PARADIGMS, TASKS, list_models, parse_name
+from zoo.factory import create_model, list_models, split_overrides
+from zoo.registry import PARADIGMS, TASKS, parse_name
 
 
 def test_parse_name_with_and_without_tag():
@@ -47,10 +53,50 @@ def test_list_models_filters_by_field_and_pattern():
 
 
 def test_create_model_routes_overrides():
-    kwargs = split_overrides("recognition", "postnet", {"variant": "mit", "layers": 2, "lr": None})
-    assert kwargs == {"variant": "mit", "paradigm_args": {"layers": 2}}
+    kwargs = split_overrides("recognition", "postnet", {"variant": "mit", "layers": 2, "lr": 0.1,
+                                                        "head": "text", "weight_decay": None})
+    assert kwargs == {"model": {"variant": "mit", "layers": 2}, "optim": {"lr": 0.1}, "head": "text"}
     with pytest.raises(TypeError, match="neither an argument"):
         split_overrides("recognition", "postnet", {"rank": 4})
+
+
+def test_the_registry_reads_the_files_and_agrees_with_the_classes():
+    """What `zoo list` reads without importing (literal class attributes) is what the imported
+    classes say; every plugin declares its spec under the fixed name."""
+    import zoo.paradigms
+    import zoo.tasks  # noqa: F401
+
+    for registry, attributes in ((PARADIGMS, ("paradigm", "family", "summary", "variants")),
+                                 (TASKS, ("task", "summary", "headline"))):
+        for plugin_id, info in registry.infos().items():
+            cls = registry.class_of(plugin_id)
+            assert (cls.__module__, cls.__name__) == (info["module"], info["class"])
+            for attribute in attributes:
+                assert getattr(cls, attribute) == info[attribute], (plugin_id, attribute)
+    for paradigm in PARADIGMS:
+        spec = zoo.paradigms.spec_class(paradigm)
+        module = importlib.import_module(PARADIGMS.info(paradigm)["module"])
+        assert getattr(module, f"{paradigm.capitalize()}Spec") is spec and spec.__name__ == f"{paradigm.capitalize()}Spec"
+        fields = {f.name for f in dataclasses.fields(spec)}
+        assert {"backbone", "variant", "num_frames", "backbone_pretrained"} <= fields
+
+
+def test_listing_names_imports_no_torch():
+    code = ("import sys, zoo; zoo.list_models(task='qa'); zoo.list_models(pretrained=True); "
+            "from zoo.commands import main; main(['list', '--paradigm', 'lora']); "
+            "heavy = [m for m in ('torch', 'lightning', 'open_clip', 'peft') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_the_registry_rejects_a_class_that_is_not_the_declared_one():
+    class Impostor:
+        paradigm = "lora"
+
+    with pytest.raises(RuntimeError, match="is declared by zoo.paradigms.lora.LoRAModel"):
+        PARADIGMS.register(Impostor)
+    with pytest.raises(ValueError, match="unknown paradigm 'nope'"):
+        PARADIGMS.check("nope")
 
 
 def test_create_model_builds_task_with_random_backbone():
@@ -58,3 +104,5 @@ def test_create_model_builds_task_with_random_backbone():
     assert task.task == "recognition" and task.model.variant == "meanp"
     assert task.model.backbone.pretrained is None  # pretrained=False: no weights at all
     assert task.parameter_counts()["trainable"] == task.model.feature_dim * 7 + 7
+    assert task.optim.lr == 1e-3
+    assert task.hparams["model"]["class_path"] == "zoo.paradigms.postnet.PostnetSpec"

@@ -16,7 +16,7 @@ fields are the model class's constructor arguments (types and defaults read from
         optim: {lr: 1.0e-3}
 
 ``OptimSpec`` holds the optimiser settings every task shares. Both are plain dataclasses; in a
-checkpoint's hyperparameters they are stored as dicts (``to_dict``), never pickled objects.
+checkpoint's hyperparameters they are stored as dicts (``to_config``), never pickled objects.
 
 This module does not import torch (a spec is data); ``ModelSpec.build`` imports the backbone.
 """
@@ -58,8 +58,13 @@ class ModelSpec:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in base}
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"paradigm": id, **fields}``: JSON-able, what hyperparameters and configs store."""
+        """``{"paradigm": id, **fields}``: JSON-able."""
         return {"paradigm": self.paradigm, **dataclasses.asdict(self)}
+
+    def to_config(self) -> dict[str, Any]:
+        """``{"class_path": ..., "init_args": {fields}}``: what a task's hyperparameters store, in
+        the form LightningCLI reads back (``--ckpt_path`` re-parses a checkpoint's hyperparameters)."""
+        return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": dataclasses.asdict(self)}
 
     def build(self, backbone=None):
         """The ``VideoTextModel``: over ``backbone`` when given, else over a new backbone built

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from zoo.commands import ZooCLI, main
+from zoo.commands import main
+from zoo.runner import run_cli as run
 
-REPO = Path(__file__).resolve().parents[1]
-RECIPES = sorted((REPO / "configs").glob("*/*.yaml"))
-SMALL = ["--model.init_args.backbone_pretrained", "false", "--data.init_args.train_size", "4",
+REPO = Path(__file__).resolve().parents[2]
+SMALL = ["--model.model.backbone_pretrained", "false", "--data.init_args.train_size", "4",
          "--data.init_args.val_size", "2", "--data.init_args.test_size", "2",
          "--data.init_args.batch_size", "2", "--trainer.max_epochs", "1",
          "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
@@ -19,23 +19,11 @@ SMALL = ["--model.init_args.backbone_pretrained", "false", "--data.init_args.tra
 
 def run_cli(arguments, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["zoo"])
-    return ZooCLI(args=arguments)
-
-
-@pytest.mark.parametrize("recipe", RECIPES, ids=lambda p: f"{p.parent.name}/{p.stem}")
-def test_every_recipe_instantiates(recipe, monkeypatch):
-    """litgpt's config-hub test: every shipped YAML parses and builds its task and datamodule."""
-    monkeypatch.setattr(sys, "argv", ["zoo"])
-    cli = ZooCLI(args=["--config", str(recipe), "--model.init_args.backbone_pretrained", "false"], run=False)
-    task = yaml.safe_load(recipe.read_text())["model"]["init_args"]
-    assert cli.model.model.paradigm == task["paradigm"] == recipe.stem
-    assert cli.model.task == recipe.parent.name
-    assert cli.datamodule.preprocess["num_frames"] == cli.model.model.num_frames
+    return run(arguments)
 
 
 def test_fit_saves_config_with_data_filled_in_and_resumes(tmp_path, monkeypatch):
-    recipe = str(REPO / "configs" / "recognition" / "postnet.yaml")
-    common = ["--config", recipe, "--model.init_args.variant", "meanp", *SMALL,
+    common = ["--recipe", "recognition/postnet", "--model.model.variant", "meanp", *SMALL,
               "--trainer.logger.init_args.save_dir", str(tmp_path), "--trainer.logger.init_args.name", "run"]
     fit = run_cli(["fit", *common], monkeypatch)
     saved = yaml.safe_load((tmp_path / "run" / "version_0" / "config.yaml").read_text())
@@ -48,11 +36,12 @@ def test_fit_saves_config_with_data_filled_in_and_resumes(tmp_path, monkeypatch)
 
 
 def test_print_config_is_a_complete_recipe():
-    recipe = str(REPO / "configs" / "recognition" / "postnet.yaml")
-    out = subprocess.run([sys.executable, "-m", "zoo.commands", "fit", "--config", recipe, "--print_config"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "zoo.commands", "fit", "--recipe", "recognition/postnet",
+                          "--print_config"], capture_output=True, text=True, check=True).stdout
     config = yaml.safe_load(out)
     assert config["model"]["class_path"] == "zoo.tasks.RecognitionTask"
+    assert config["model"]["init_args"]["model"]["class_path"] == "zoo.paradigms.postnet.PostnetSpec"
+    assert config["model"]["init_args"]["model"]["init_args"]["variant"] == "seqtransf"
     assert config["data"]["class_path"] == "zoo.data.world.WorldDataModule"
     assert "max_epochs" in config["trainer"]
 

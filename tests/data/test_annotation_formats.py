@@ -49,11 +49,16 @@ def raises_at(path: Path, line, call):
 # -- registry ------------------------------------------------------------------------------------
 
 def test_registry_lists_every_format():
-    assert set(PARSERS) == {"kinetics", "ucf101", "mmaction_list", "msrvtt", "msrvtt_jsfusion",
-                            "charades_sta", "nextqa", "msrvtt_qa"}
+    assert set(PARSERS) == {
+        "kinetics", "ucf101", "hmdb51", "sthv2", "mmaction_list", "msrvtt", "msrvtt_jsfusion",
+        "msvd", "didemo", "vatex", "activitynet_captions", "msrvtt_qa", "nextqa", "nextqa_oe",
+        "tgif_qa", "activitynet_qa", "charades_sta", "qvhighlights", "hcstvg", "vidstg", "tao",
+        "burst", "lvvis"}
     assert all(callable(p) for p in PARSERS.values()) and get_parser("nextqa") is parse_nextqa
-    with pytest.raises(KeyError, match="unknown annotation format"):
-        get_parser("hmdb51")
+    modules = {name: parser.__module__.rsplit(".", 1)[1] for name, parser in PARSERS.items()}
+    assert all(name.startswith(module) for name, module in modules.items()), modules
+    with pytest.raises(KeyError, match="unknown annotation format.*'tao'"):
+        get_parser("kinetics-700")
 
 
 def test_missing_annotation_file(tmp_path):

@@ -1,5 +1,7 @@
-"""The synthetic world exported in the real benchmarks' formats: every file parses with the real
-parser, the records carry the world's annotations, and the videos decode to the rendered frames."""
+"""The synthetic world exported in the real benchmarks' formats: the export's layout, media and
+command, and the original six formats (every file parses with the real parser, the records carry
+the world's annotations, the videos decode to the rendered frames). The other formats have one
+``test_export_<format>.py`` each."""
 
 import json
 import os
@@ -16,6 +18,7 @@ from zoo.data.formats import (parse_charades_sta, parse_kinetics, parse_msrvtt, 
 from zoo.data.world.synthetic import ACTION_PHRASES, ACTIONS, QUESTION_TYPES, SyntheticWorld, WorldConfig
 from zoo.data.video import VideoReader, decord_available
 from zoo.data.world.export import FORMATS, NEXTQA_TYPES, export_world, ucf_class_name
+from zoo.data.world.export.media import gif_frames, read_png, write_gif
 
 CONFIG = WorldConfig(num_frames=8, height=64, width=64, fps=8.0)
 SIZES = {"train": 4, "val": 2, "test": 2}
@@ -35,19 +38,30 @@ def clips_by_id(manifest, fmt):
     return {c["ids"][fmt]: (c["split"], c["index"]) for c in manifest["clips"] if fmt in c["ids"]}
 
 
+TRAIN_TEST_ONLY = {"ucf101", "charades_sta", "tgif_qa"}  # formats without a val split
+FRAME_FOLDERS = {"tao", "burst"}
+
+
 def test_layout_manifest_and_hard_links(export):
     out, manifest, worlds = export
     assert manifest["sizes"] == SIZES and manifest["formats"] == list(FORMATS)
+    assert FORMATS[:6] == ("kinetics", "ucf101", "msrvtt", "charades_sta", "nextqa", "msrvtt_qa")
     assert len(manifest["clips"]) == sum(SIZES.values())
     for clip in manifest["clips"]:
         master = out / clip["video"]
-        expected = set(FORMATS) - ({"ucf101", "charades_sta"} if clip["split"] == "val" else set())
+        expected = set(FORMATS) - (TRAIN_TEST_ONLY if clip["split"] == "val" else set())
         assert set(clip["files"]) == expected
+        first = {}  # one encode per container, hard-linked everywhere else
         for fmt, rel in clip["files"].items():
             target = out / rel
+            if fmt in FRAME_FOLDERS:
+                assert target.is_dir() and len(list(target.iterdir())) == CONFIG.num_frames
+                target = target / "frame0001.png"
             assert target.is_file()
-            if fmt != "ucf101":  # one encode, hard-linked everywhere else
+            if target.suffix == ".mp4":
                 assert os.path.samefile(master, target)
+            assert os.path.samefile(first.setdefault(target.suffix, target), target), rel
+        assert set(first) == {".mp4", ".avi", ".webm", ".png"} | ({".gif"} if clip["split"] != "val" else set())
     assert json.loads((out / "manifest.json").read_text())["clips"] == manifest["clips"]
 
 
@@ -169,10 +183,42 @@ def test_videos_decode_to_the_rendered_frames(export, backend):
     out, manifest, worlds = export
     for clip in manifest["clips"][::3]:
         expected = worlds[clip["split"]].render(clip["index"])
-        for rel in [clip["video"], *clip["files"].values()][:: 2 if backend == "decord" else 1]:
+        files = {fmt: rel for fmt, rel in clip["files"].items() if fmt not in FRAME_FOLDERS}
+        if backend == "decord":  # decord cannot open GIFs (the "auto" backend falls back to PyAV)
+            files.pop("tgif_qa", None)
+        for fmt, rel in [("master", clip["video"]), *files.items()]:
             with VideoReader(out / rel, backend=backend) as video:
-                assert (video.num_frames, video.fps) == (CONFIG.num_frames, CONFIG.fps)
-                assert np.array_equal(video.get_frames(range(CONFIG.num_frames)), expected), rel
+                frames = video.get_frames(range(CONFIG.num_frames))
+                if fmt == "tgif_qa":  # whole-centisecond delays; <= 256 colours per frame
+                    assert video.num_frames == CONFIG.num_frames
+                    assert video.fps == pytest.approx(CONFIG.fps, rel=0.05)
+                    assert np.array_equal(frames, gif_frames(expected)), rel
+                    continue
+                assert (video.num_frames, video.fps) == (CONFIG.num_frames, CONFIG.fps), rel
+                assert np.array_equal(frames, expected), rel
+        for fmt in FRAME_FOLDERS:
+            folder = out / clip["files"][fmt]
+            pngs = [read_png(folder / f"frame{k + 1:04d}.png") for k in range(CONFIG.num_frames)]
+            assert np.array_equal(np.stack(pngs), expected), folder
+
+
+def test_gif_keeps_256_colours_per_frame_and_maps_the_rest_to_the_nearest(tmp_path):
+    rng = np.random.default_rng(0)
+    few = rng.integers(0, 256, (1, 16, 16, 3), dtype=np.uint8)  # 256 pixels: <= 256 colours
+    many = np.zeros((1, 24, 24, 3), np.uint8)
+    many[0, :, :, 0] = np.arange(24)[:, None] * 10  # 576 colours: 24 x 24 grid of (r, g)
+    many[0, :, :, 1] = np.arange(24)[None, :] * 10
+    many[0, :12] = [200, 30, 30]  # the top half one colour: 1 + 288 colours
+    assert np.array_equal(gif_frames(few), few)
+    stored = gif_frames(many)
+    assert len(np.unique(stored.reshape(-1, 3), axis=0)) == 256
+    changed = np.any(stored != many, axis=-1)
+    assert changed.sum() == 289 - 256  # the rarest (ties: the last) colours take the nearest kept
+    assert np.abs(stored.astype(int) - many).max() == 20 and not changed[0, :12].any()
+    for frames in (few, many):
+        path = write_gif(tmp_path / f"{len(frames[0])}.gif", np.repeat(frames, 3, axis=0), 8.0)
+        with VideoReader(path, backend="pyav") as video:
+            assert np.array_equal(video.get_frames(range(3)), np.repeat(gif_frames(frames), 3, 0))
 
 
 def test_identifiers_and_files_do_not_depend_on_the_formats(export, tmp_path):
@@ -188,8 +234,8 @@ def test_identifiers_and_files_do_not_depend_on_the_formats(export, tmp_path):
 
 def test_bad_arguments_and_existing_exports(export, tmp_path):
     out, _, _ = export
-    with pytest.raises(ValueError, match="hmdb51"):
-        export_world(tmp_path / "x", formats=["hmdb51"])
+    with pytest.raises(ValueError, match="kinetics700"):
+        export_world(tmp_path / "x", formats=["kinetics700"])
     with pytest.raises(ValueError, match="unknown split"):
         export_world(tmp_path / "x", sizes={"validation": 2})
     with pytest.raises(ValueError, match=">= 0"):

@@ -1,4 +1,5 @@
-"""``zoo export``: a real Lightning checkpoint of a zoo run -> folder + card + index entry."""
+"""``zoo export``: a real Lightning checkpoint of a zoo run -> folder + card; ``--register`` adds the
+index entry and the card copy, and nothing else is touched without it."""
 
 import argparse
 
@@ -7,11 +8,11 @@ import torch
 from hub_fixtures import module_home, tiny_weights, video  # noqa: F401
 
 import zoo
-from zoo.commands import ZooCLI, main
+from zoo.commands import main
 from zoo.hub.export import export, load_lightning_checkpoint, metrics_from_csv
 from zoo.hub.index import find_entry
-from zoo.hub.paths import REPO_ROOT
 from zoo.hub.folder import read_config
+from zoo.runner import run_cli
 
 NAME = "postnet_recognition_tiny.world_e"
 
@@ -20,9 +21,9 @@ NAME = "postnet_recognition_tiny.world_e"
 def run(module_home, tmp_path_factory):
     """One optimizer step of `zoo fit` with the shipped recipe on a few world clips."""
     root = tmp_path_factory.mktemp("runs")
-    cli = ZooCLI(args=[
-        "fit", "--config", str(REPO_ROOT / "configs/recognition/postnet.yaml"),
-        "--model.init_args.num_frames=4", "--data.init_args.train_size=4",
+    cli = run_cli([
+        "fit", "--recipe", "recognition/postnet",
+        "--model.model.num_frames=4", "--data.init_args.train_size=4",
         "--data.init_args.val_size=2", "--data.init_args.test_size=4", "--data.init_args.batch_size=2",
         "--data.init_args.test_clips=2", "--trainer.max_steps=1", "--trainer.limit_val_batches=1",
         "--trainer.num_sanity_val_steps=0", "--trainer.accelerator=cpu",
@@ -34,7 +35,7 @@ def run(module_home, tmp_path_factory):
 
 def test_export_with_test_metrics_writes_folder_card_and_index(run, module_home):
     ckpt, trained = run
-    entry = export(ckpt, module_home.checkpoints / NAME, test=True, gflops=0.5)
+    entry = export(ckpt, module_home.checkpoints / NAME, test=True, gflops=0.5, register=True)
     folder = module_home.checkpoints / NAME
     config = read_config(folder)
     assert config["weights"]["storage"] == "delta" and config["backbone"]["pretrained"] == "zoo"
@@ -58,11 +59,20 @@ def test_export_cli_with_metrics_from_csv(run, module_home, tmp_path, capsys):
     csv = tmp_path / "metrics.csv"
     csv.write_text("epoch,step,test/top1,test/top5,val/top1\n0,1,,,0.5\n0,1,0.25,0.75,\n")
     out = tmp_path / "postnet_recognition_tiny.csv_e"
+    index = module_home.checkpoints / "index.json"
+    index_before = index.read_bytes() if index.exists() else None
+    cards_before = sorted(module_home.cards.iterdir())
     assert main(["export", "--ckpt_path", str(ckpt), "--out", str(out), "--metrics-from", str(csv)]) == 0
     assert "exported postnet_recognition_tiny.csv_e" in capsys.readouterr().out
     config = read_config(out)
     assert config["evaluation"]["metrics"] == {"top1": 0.25, "top5": 0.75}
     assert config["evaluation"]["clips"] == 2  # protocol from the run's config.yaml
+    # a user's own export touches nothing of zoo's: no index entry, no card copy
+    assert (index.read_bytes() if index.exists() else None) == index_before
+    assert sorted(module_home.cards.iterdir()) == cards_before
+    assert find_entry("postnet_recognition_tiny.csv_e") is None
+    assert main(["export", "--ckpt_path", str(ckpt), "--out", str(out), "--metrics-from", str(csv),
+                 "--register"]) == 0
     assert find_entry("postnet_recognition_tiny.csv_e")["folder"] is None  # not under checkpoints/
     assert metrics_from_csv(csv, split="val") == {"val/top1": 0.5}
     with pytest.raises(ValueError, match="no predict/ metrics"):

@@ -13,7 +13,7 @@ from hub_fixtures import FakeHub, make_task, tiny_weights, video, zoo_home  # no
 from safetensors.torch import save_file
 
 import zoo
-from zoo.hub.export import register
+from zoo.hub.export import register_folder as register
 from zoo.hub.load import parse_hub_ref
 from zoo.hub.index import load_index, save_index
 from zoo.hub.paths import REPO_ROOT

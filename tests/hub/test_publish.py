@@ -8,7 +8,7 @@ import pytest
 from hub_fixtures import make_task, tiny_weights, zoo_home  # noqa: F401
 
 from zoo.commands import main
-from zoo.hub.export import register
+from zoo.hub.export import register_folder as register
 from zoo.hub.index import file_record, load_index
 from zoo.hub.folder import save_pretrained
 from zoo.hub.publish import publish

@@ -8,8 +8,8 @@ import torch
 from hub_fixtures import METRICS, PROTOCOL, make_task, module_home, tiny_weights, video  # noqa: F401
 
 import zoo
-from zoo import sync
-from zoo.hub.export import register
+from zoo.hub import sync
+from zoo.hub.export import register_folder as register
 from zoo.hub.index import load_index
 from zoo.hub.paths import REPO_ROOT
 from zoo.hub.folder import save_pretrained

@@ -11,7 +11,6 @@ from trainability import check_one_step
 from zoo.backbones import create_backbone
 from zoo.paradigms import create_video_text_model
 from zoo.paradigms.distill import ResidualProjection
-from zoo.tasks.recognition import RecognitionTask
 from zoo.factory import create_model
 
 TEXTS = ["a video of red.", "a video of blue.", "a video of green."]

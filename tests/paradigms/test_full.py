@@ -8,7 +8,6 @@ import torch
 from trainability import block_parameters, check_one_step, video_text_loss
 from zoo.backbones import create_backbone
 from zoo.paradigms import create_video_text_model
-from zoo.tasks.recognition import RecognitionTask
 from zoo.factory import create_model
 
 TEXTS = ["a red circle moves left", "a blue square grows"]

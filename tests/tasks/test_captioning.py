@@ -5,7 +5,6 @@ import math
 import lightning as L
 import pytest
 import torch
-import torch.nn.functional as F
 
 from zoo.data.world import WorldDataModule
 from zoo.registry import TASKS
@@ -186,8 +185,6 @@ def test_one_train_and_one_val_step_log_the_three_metrics(task, tmp_path):
 
 
 def test_recipe_builds_through_the_cli(tmp_path):
-    from pathlib import Path
-
     from zoo.runner import run_cli
 
     cli = run_cli(["--recipe", "captioning/postnet", "--model.model.backbone_pretrained", "false",

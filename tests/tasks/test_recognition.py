@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from zoo.interfaces import VideoFeatures
-from zoo.tasks.recognition import RecognitionTask, read_class_names
+from zoo.tasks.recognition import read_class_names
 from zoo.factory import create_model
 
 NAMES = ["moving left", "moving right", "growing", "shrinking"]

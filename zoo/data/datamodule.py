@@ -33,8 +33,15 @@ class ZooDataModule(L.LightningDataModule):
     Args:
         batch_size: clips per training batch (evaluation uses the same).
         num_workers: DataLoader worker processes.
-        sampling: clip sampler name (``uniform`` TSN segments or ``dense``).
+        sampling: clip sampler name (``uniform`` TSN segments, ``dense``, or ``clip_length``: one
+            frame per ``clip_length`` seconds, up to ``num_frames`` -- videos then differ in
+            length and batches carry ``valid``).
         frame_stride: stride of the ``dense`` sampler.
+        clip_length: seconds per frame of the ``clip_length`` sampler (e.g. 2 for QVHighlights'
+            saliency clips); ``None`` leaves it to the subclass (``default_clip_length``).
+        train_flip: random horizontal flips in training (boxes follow). Off by default: a flip
+            turns "moves left" into "moves right", which only tasks without directional labels
+            or text (e.g. tracking) can afford.
         test_clips / test_crops: the multi-view test protocol (temporal clips × spatial crops);
             validation uses one centre view.
         num_frames: frames per clip; ``None`` takes the model's (set by ``connect``).
@@ -49,7 +56,8 @@ class ZooDataModule(L.LightningDataModule):
     def __init__(self, batch_size: int = 16, num_workers: int = 0, sampling: str = "uniform",
                  frame_stride: int = 1, test_clips: int = 1, test_crops: int = 1,
                  num_frames: Optional[int] = None, on_error: str = "raise", seed: int = 0,
-                 eval_qa: str = "first"):
+                 eval_qa: str = "first", clip_length: Optional[float] = None,
+                 train_flip: bool = False):
         super().__init__()
         if eval_qa not in EVAL_QA_MODES:
             raise ValueError(f"eval_qa must be one of {EVAL_QA_MODES}, got {eval_qa!r}")
@@ -63,6 +71,8 @@ class ZooDataModule(L.LightningDataModule):
         self.on_error = on_error
         self.seed = seed
         self.eval_qa = eval_qa
+        self.clip_length = clip_length
+        self.train_flip = train_flip
         self.preprocess: Optional[dict] = None
         self.datasets: dict[str, VideoDataset] = {}
 
@@ -78,6 +88,11 @@ class ZooDataModule(L.LightningDataModule):
     def dataset_info(self) -> dict[str, Any]:
         """Constructor arguments of tasks that depend on the data (e.g. ``class_names``)."""
         return {}
+
+    def default_clip_length(self) -> Optional[float]:
+        """The ``clip_length`` sampler's seconds per frame when ``clip_length`` is unset (the
+        data's saliency clip length, for subclasses that know it)."""
+        return None
 
     # ------------------------------------------------------------------ wiring
     def connect(self, preprocess: dict) -> "ZooDataModule":
@@ -104,8 +119,14 @@ class ZooDataModule(L.LightningDataModule):
         clips = self.test_clips if split == "test" else 1
         crops = self.test_crops if split == "test" else 1
         kwargs = {"stride": self.frame_stride} if self.sampling == "dense" else {}
+        if self.sampling == "clip_length":
+            length = self.clip_length if self.clip_length is not None else self.default_clip_length()
+            if length is None:
+                raise ValueError("sampling='clip_length' needs clip_length (seconds per frame)")
+            kwargs = {"clip_length": length}
         sampler = make_sampler(self.sampling, num_frames=self.num_frames, clips=clips, train=train, **kwargs)
-        transform = VideoTransform(preprocess, train=train, crops=crops)
+        transform = VideoTransform(preprocess, train=train, crops=crops,
+                                   flip=train and self.train_flip)
         return VideoDataset(self.records(split), self.source(split), sampler, transform,
                             train=train, seed=self.seed, on_error=self.on_error,
                             qa=None if train else self.eval_qa)

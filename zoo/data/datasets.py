@@ -4,7 +4,7 @@
 dict with the keys of the standard batch (``zoo.data.records.BATCH_KEYS``):
 
     source(record) -> FrameSource        a VideoReader for files, a renderer for the synthetic world
-    sampler(n, rng) -> V lists of T      frame indices inside the record's span
+    sampler(n, rng, fps) -> V lists of T frame indices inside the record's span
     transform(frames, boxes, rng)        uint8 [T, H, W, 3] -> float [T, 3, h, w] (+ boxes)
 
 Sample keys
@@ -25,13 +25,23 @@ fill value in brackets:
   questions, and wrong for recognition / retrieval on the same items — so it is opt-in. The QA
   benchmark parsers emit one record per question, so ``"first"`` already scores every question;
 - ``segments`` float ``[2]`` (NaN): the record's first segment, clipped to the record's span;
-- ``query`` str ("");
-- ``boxes`` float ``[T, 4]`` (``[V, T, 4]``) xyxy pixels of the output crop and ``frame_mask``
-  bool ``[T]``: True where the actor tube annotates the sampled frame (exact frame index, no
-  interpolation) **and** the box is still inside the crop (zeros elsewhere);
+  ``windows`` float ``[S, 2]`` / ``window_mask`` bool ``[S]``: all of them (S = 0 without);
+- ``query``, ``query_id``, ``query_type`` str (""); ``duration`` float ``[]``: the span's seconds;
+- ``saliency`` float ``[C, A]`` (NaN = not annotated) / ``saliency_mask`` bool ``[C]`` over the
+  span's ``clip_length`` clips (``records.saliency_table``); ``frame_saliency`` float ``[T]``
+  (``[V, T]``): the mean score of each sampled frame's clip (0 if not annotated); ``clip_length``
+  float ``[]`` (NaN);
+- ``boxes`` float ``[T, 4]`` (``[V, T, 4]``) xyxy pixels of the model input (the transformed
+  crop, ``zoo.data.transforms``) and ``frame_mask`` bool ``[T]``: True where the actor tube
+  annotates the sampled frame (exact frame index, no interpolation) **and** the box is still
+  inside the crop (zeros elsewhere). Annotations at another ``record.fps`` or in pixels of
+  another ``record.frame_size`` than decoded are mapped first (``records.frame_lookup``);
 - ``tracks`` dict: ``boxes`` float ``[T, K, 4]``, ``visible`` bool ``[T, K]`` (same rule as
   ``frame_mask``; ``[V, T, K, ...]`` for several views), ``track_ids`` long ``[K]``,
-  ``categories`` list[str].
+  ``categories`` list[str]; ``novel`` bool ``[K]`` and ``category_ids`` long ``[K]`` when any
+  track of the dataset sets ``Track.novel`` / ``Track.category_id``;
+- ``valid`` bool ``[T]`` (all True) with a variable-length sampler (``variable_length``, e.g.
+  ``ClipLengthSampler``): ``collate_batch`` pads shorter videos and marks the padding False.
 
 Times. All seconds in a sample (``frame_times``, ``segments``) are relative to the record's
 ``start`` — 0 when the record is a whole file — so they line up with each other. A record with
@@ -65,14 +75,15 @@ import logging
 import math
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import Dataset
 
-from zoo.data.records import VideoRecord
-from zoo.data.sampling import ClipSampler
+from zoo.data.records import (VideoRecord, frame_lookup, relative_segments, saliency_table,
+                              span_frames, span_limits)
+from zoo.data.sampling import ClipSampler, EpochSampler
 from zoo.data.transforms import TransformedClip
 from zoo.data.video import FrameSource, VideoDecodeError
 
@@ -156,13 +167,26 @@ class VideoDataset(Dataset):
         if any(r.qa for r in recs):
             keys.extend(QA_KEYS)
         if any(r.segments for r in recs):
-            keys.append("segments")
+            keys.extend(("segments", "windows", "window_mask"))
         if any(r.query for r in recs):
             keys.append("query")
+        if any(r.query_id for r in recs):
+            keys.append("query_id")
+        if any(r.query_type for r in recs):
+            keys.append("query_type")
+        if any(r.saliency_clips for r in recs):
+            keys.extend(("saliency", "saliency_mask", "frame_saliency", "clip_length"))
+        if any(r.segments or r.saliency_clips or r.tube_frames for r in recs):
+            keys.append("duration")
         if any(r.tube_frames for r in recs):
             keys.extend(("boxes", "frame_mask"))
         if any(r.tracks for r in recs):
             keys.append("tracks")
+        if getattr(self.sampler, "variable_length", False):
+            keys.append("valid")
+        tracks = [t for r in recs for t in r.tracks]
+        self._track_novel = any(t.novel is not None for t in tracks)
+        self._track_category_ids = any(t.category_id >= 0 for t in tracks)
         return tuple(keys)
 
     def set_epoch(self, epoch: int) -> None:
@@ -218,8 +242,11 @@ class VideoDataset(Dataset):
         source = self.source(record)
         with closing(source) if hasattr(source, "close") else nullcontext():
             num_frames, fps = int(source.num_frames), float(source.fps)
-            first, stop = _span_frames(record, num_frames, fps)
-            views = [[first + i for i in view] for view in self.sampler(stop - first, rng)]
+            first, stop = span_frames(record, num_frames, fps)
+            offered = stop - first
+            chosen = self.sampler(offered, rng, fps=fps) if isinstance(self.sampler, ClipSampler) \
+                else self.sampler(offered, rng)
+            views = [[first + i for i in view] for view in chosen]
             wanted = sorted({i for view in views for i in view})
             frames = np.asarray(source.get_frames(wanted))
         if frames.ndim != 4 or frames.shape[0] != len(wanted) or frames.shape[-1] != 3:
@@ -228,10 +255,12 @@ class VideoDataset(Dataset):
         position = {i: k for k, i in enumerate(wanted)}
         offset = record.start or 0.0
 
-        tube = _tube_lookup(record) if "boxes" in self.keys else None
+        size = (int(frames.shape[1]), int(frames.shape[2]))
+        tube = frame_lookup(record, record.tube_frames, record.tube_boxes, fps, size) \
+            if "boxes" in self.keys else None
         tracks = record.tracks if "tracks" in self.keys else []
-        track_boxes = [_track_lookup(t) for t in tracks]
-        videos, times, tube_out, tracks_out = [], [], [], []
+        track_boxes = [_track_lookup(t, record, fps, size) for t in tracks]
+        videos, times, tube_out, tracks_out, saliency = [], [], [], [], []
         for view in views:
             clip = frames[[position[i] for i in view]]
             boxes, present = _view_boxes(view, tube, track_boxes)
@@ -241,6 +270,9 @@ class VideoDataset(Dataset):
             videos.append(video)
             frame_times = torch.tensor([i / fps - offset for i in view], dtype=torch.float32)
             times.extend([frame_times] * max(crops, 1))
+            if "frame_saliency" in self.keys:
+                saliency.extend([_frame_saliency(record, view, fps, num_frames / fps)]
+                                * max(crops, 1))
             if boxes is not None:
                 b, valid = (out.boxes, out.valid) if crops else (out.boxes[None], out.valid[None])
                 valid = valid & present
@@ -261,6 +293,10 @@ class VideoDataset(Dataset):
         }
         self._annotate(sample, record, qa_index, rng, self.generator(index, epoch),
                        num_frames / fps)
+        if "frame_saliency" in self.keys:
+            sample["frame_saliency"] = views_of(saliency)
+        if "valid" in self.keys:
+            sample["valid"] = torch.ones(sample["frame_times"].shape, dtype=torch.bool)
         if tube is not None:
             sample["boxes"] = views_of([b for b, _ in tube_out])
             sample["frame_mask"] = views_of([m for _, m in tube_out])
@@ -271,6 +307,12 @@ class VideoDataset(Dataset):
                 "track_ids": torch.tensor([t.track_id for t in tracks], dtype=torch.long),
                 "categories": [t.category for t in tracks],
             }
+            if self._track_novel:
+                sample["tracks"]["novel"] = torch.tensor([bool(t.novel) for t in tracks],
+                                                         dtype=torch.bool)
+            if self._track_category_ids:
+                sample["tracks"]["category_ids"] = torch.tensor(
+                    [t.category_id for t in tracks], dtype=torch.long)
         return sample
 
     def _transform(self, clip: np.ndarray, boxes: Optional[torch.Tensor],
@@ -314,38 +356,31 @@ class VideoDataset(Dataset):
             sample["choices"] = list(qa.choices) if qa else []
             sample["question_id"] = qa.qid if qa else ""
         if "segments" in keys:
-            sample["segments"] = _segment(record, file_duration)
+            windows = relative_segments(record, file_duration)
+            sample["segments"] = torch.tensor(windows[0] if windows else (math.nan, math.nan),
+                                              dtype=torch.float32)
+            sample["windows"] = torch.tensor(windows, dtype=torch.float32).reshape(-1, 2)
+            sample["window_mask"] = torch.ones(len(windows), dtype=torch.bool)
         if "query" in keys:
             sample["query"] = record.query
+        if "query_id" in keys:
+            sample["query_id"] = record.query_id
+        if "query_type" in keys:
+            sample["query_type"] = record.query_type
+        if "saliency" in keys:
+            _, scores, annotated = saliency_table(record, file_duration)
+            sample["saliency"] = torch.tensor(scores, dtype=torch.float32).reshape(
+                len(scores), -1 if scores else 0)
+            sample["saliency_mask"] = torch.tensor(annotated, dtype=torch.bool)
+            sample["clip_length"] = torch.tensor(
+                float(record.clip_length) if record.clip_length else math.nan)
+        if "duration" in keys:
+            low, high = span_limits(record, file_duration)
+            sample["duration"] = torch.tensor(high - low, dtype=torch.float32)
 
     def __repr__(self) -> str:
         return (f"VideoDataset({len(self)} items from {len(self.records)} records, "
                 f"train={self.train}, sampler={self.sampler!r}, keys={list(self.keys)})")
-
-
-class EpochSampler(Sampler):
-    """Yields ``(epoch, index)`` for every item once per epoch, shuffled or in order.
-
-    The epoch rides along with each index, so training randomness changes every epoch even in
-    persistent DataLoader workers; Lightning calls ``set_epoch`` before each epoch (call it
-    yourself in a plain loop). The shuffle order depends only on ``(seed, epoch)``.
-    """
-
-    def __init__(self, num_items: int, shuffle: bool = True, seed: int = 0):
-        self.num_items, self.shuffle, self.seed, self.epoch = int(num_items), shuffle, seed, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = int(epoch)
-
-    def __iter__(self) -> Iterator[tuple[int, int]]:
-        if self.shuffle:
-            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.num_items)
-        else:
-            order = np.arange(self.num_items)
-        return iter([(self.epoch, int(i)) for i in order])
-
-    def __len__(self) -> int:
-        return self.num_items
 
 
 # ------------------------------------------------------------------------------------------------
@@ -353,49 +388,29 @@ class EpochSampler(Sampler):
 # ------------------------------------------------------------------------------------------------
 
 
-def _span_frames(record: VideoRecord, num_frames: int, fps: float) -> tuple[int, int]:
-    """Frames ``[first, stop)`` of the record's span: ``start <= i / fps < end``."""
-    if num_frames <= 0:
-        raise VideoDecodeError(record.path or record.video_id, "the video has zero frames")
-    if record.start is None and record.end is None:
-        return 0, num_frames
-    duration = num_frames / fps
-    start = max(record.start or 0.0, 0.0)
-    end = record.end if record.end is not None else duration
-    if start >= duration or end <= start:
-        raise VideoDecodeError(
-            record.path or record.video_id,
-            f"span [{record.start}, {record.end}] s is empty or lies outside the video "
-            f"({num_frames} frames at {fps:g} fps = {duration:.3f} s)")
-    eps = 1e-6
-    first = min(max(math.ceil(start * fps - eps), 0), num_frames - 1)
-    stop = min(max(math.ceil(end * fps - eps), first + 1), num_frames)
-    return first, stop
+def _track_lookup(track, record: VideoRecord, fps: float,
+                  size: tuple[int, int]) -> dict[int, tuple[float, ...]]:
+    try:
+        return frame_lookup(record, track.frames, track.boxes, fps, size)
+    except ValueError:
+        raise ValueError(f"{record.where()}: track {track.track_id}: {len(track.frames)} frames "
+                         f"but {len(track.boxes)} boxes") from None
 
 
-def _segment(record: VideoRecord, file_duration: float) -> torch.Tensor:
-    """The first segment, clipped to the span and made relative to its start; NaN if none."""
-    if not record.segments:
-        return torch.full((2,), float("nan"))
-    s, e = sorted(float(x) for x in record.segments[0])
-    lo = record.start or 0.0
-    hi = min(x for x in (record.end, record.duration, file_duration) if x is not None)
-    s, e = min(max(s, lo), hi), min(max(e, lo), hi)
-    return torch.tensor([s - lo, e - lo], dtype=torch.float32)
-
-
-def _tube_lookup(record: VideoRecord) -> dict[int, tuple[float, ...]]:
-    if len(record.tube_frames) != len(record.tube_boxes):
-        raise ValueError(f"{record.where()}: {len(record.tube_frames)} tube frames but "
-                         f"{len(record.tube_boxes)} tube boxes")
-    return {int(f): tuple(b) for f, b in zip(record.tube_frames, record.tube_boxes)}
-
-
-def _track_lookup(track) -> dict[int, tuple[float, ...]]:
-    if len(track.frames) != len(track.boxes):
-        raise ValueError(f"track {track.track_id}: {len(track.frames)} frames but "
-                         f"{len(track.boxes)} boxes")
-    return {int(f): tuple(b) for f, b in zip(track.frames, track.boxes)}
+def _frame_saliency(record: VideoRecord, view: list[int], fps: float,
+                    file_duration: float) -> torch.Tensor:
+    """float ``[T]``: the mean annotator score of the saliency clip holding each frame of
+    ``view`` (file frame indices), 0 where that clip is not annotated."""
+    first, scores, annotated = saliency_table(record, file_duration)
+    out = torch.zeros(len(view), dtype=torch.float32)
+    if not scores:
+        return out
+    c = float(record.clip_length)
+    for t, i in enumerate(view):
+        j = math.floor(i / fps / c + 1e-9) - first
+        if 0 <= j < len(scores) and annotated[j]:
+            out[t] = sum(scores[j]) / len(scores[j])
+    return out
 
 
 def _view_boxes(view: list[int], tube: Optional[dict], tracks: list[dict]
@@ -421,7 +436,10 @@ def collate_batch(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
     - tensors are stacked along a new batch dim; when their shapes differ (a source of variable
       length), they are padded at the end of each dim to the largest shape with ``False`` (bool),
-      ``-1`` (integer) or ``NaN`` (float) — except ``video``, whose shape must agree;
+      ``-1`` (integer) or ``NaN`` (float) — except ``video``: its shapes must agree, unless the
+      samples carry ``valid`` (a variable-length sampler), when videos of different lengths are
+      zero-padded at the end of the frame dim (``[T, 3, H, W]`` or ``[V, T, 3, H, W]``) and
+      ``valid`` (padded with False) marks the real frames;
     - strings, lists and dicts (``tracks``) are kept as Python lists of length B.
 
     Every sample must have the same keys (a ``VideoDataset`` guarantees it).
@@ -437,7 +455,9 @@ def collate_batch(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
     batch: dict[str, Any] = {}
     for key in keys:
         values = [s[key] for s in samples]
-        if all(isinstance(v, torch.Tensor) for v in values):
+        if key == "video" and "valid" in keys:
+            batch[key] = _pad_frames(values)
+        elif all(isinstance(v, torch.Tensor) for v in values):
             batch[key] = _stack(key, values)
         else:
             batch[key] = list(values)
@@ -456,4 +476,18 @@ def _stack(key: str, values: list[torch.Tensor]) -> torch.Tensor:
     out = torch.full([len(values), *size], fill, dtype=dtype)
     for b, v in enumerate(values):
         out[(b, *[slice(0, d) for d in v.shape])] = v
+    return out
+
+
+def _pad_frames(videos: list[torch.Tensor]) -> torch.Tensor:
+    """Videos ``[..., T_i, 3, H, W]`` -> ``[B, ..., max T, 3, H, W]``, zero-padded frames."""
+    shapes = {tuple(v.shape[:-4]) + tuple(v.shape[-3:]) for v in videos}
+    if len(shapes) != 1 or min(v.ndim for v in videos) < 4:
+        raise ValueError(f"cannot collate 'video': shapes differ in more than the frame dim "
+                         f"{sorted({tuple(v.shape) for v in videos})}")
+    length = max(v.shape[-4] for v in videos)
+    out = videos[0].new_zeros((len(videos), *videos[0].shape[:-4], length,
+                               *videos[0].shape[-3:]))
+    for b, v in enumerate(videos):
+        out[b, ..., :v.shape[-4], :, :, :] = v
     return out

@@ -10,6 +10,10 @@ Indices are relative to the frames offered (a dataset adds the first frame of a 
 Test sampling is deterministic and needs no generator; train sampling draws from the
 ``numpy.random.Generator`` passed in (and refuses to run without one, so that every random draw is
 reproducible). Each sampler also has ``num_frames`` (T) and ``num_views`` (temporal views, V).
+``ClipLengthSampler`` works in seconds (the caller passes the source's ``fps``) and returns one
+frame per clip of ``clip_length`` seconds, so its T varies between videos (at most
+``num_frames``); datasets then pad and mask (``valid``). ``EpochSampler`` (the DataLoader sampler
+over items, not frames) lives here too.
 
 Short videos (fewer frames than a clip needs):
 
@@ -25,34 +29,46 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 import numpy as np
+from torch.utils.data import Sampler
 
-__all__ = ["ClipSampler", "UniformSegmentSampler", "DenseSampler", "make_sampler", "SAMPLERS"]
+__all__ = ["ClipSampler", "UniformSegmentSampler", "DenseSampler", "ClipLengthSampler",
+           "make_sampler", "SAMPLERS", "EpochSampler"]
 
 
 class ClipSampler:
-    """Base class: ``sampler(num_source_frames, rng=None) -> list[list[int]]`` (V lists of T)."""
+    """Base class: ``sampler(num_source_frames, rng=None, fps=None) -> list[list[int]]`` (V lists
+    of T). ``fps`` (frames per second of the source) is only needed by samplers that work in
+    seconds (``needs_fps``); ``variable_length`` samplers return a T that depends on the video."""
 
     num_frames: int
     clips: int
     train: bool
+    needs_fps = False
+    variable_length = False
 
     @property
     def num_views(self) -> int:
         """Temporal views per video (``clips``)."""
         return self.clips
 
-    def __call__(self, num_source_frames: int,
-                 rng: Optional[np.random.Generator] = None) -> list[list[int]]:
+    def __call__(self, num_source_frames: int, rng: Optional[np.random.Generator] = None,
+                 fps: Optional[float] = None) -> list[list[int]]:
         n = int(num_source_frames)
         if n <= 0:
             raise ValueError(f"{type(self).__name__}: a video needs at least one frame, got {n}")
         if self.train and rng is None:
             raise ValueError(f"{type(self).__name__}(train=True) needs a numpy Generator `rng`; "
                              "pass np.random.default_rng(seed) so that sampling is reproducible")
-        views = self._sample(n, rng)
+        if self.needs_fps:
+            if fps is None or not fps > 0:
+                raise ValueError(f"{type(self).__name__} samples in seconds: pass the source's "
+                                 f"fps (> 0), got {fps}")
+            views = self._sample_at(n, rng, float(fps))
+        else:
+            views = self._sample(n, rng)
         return [[int(i) for i in view] for view in views]
 
     def _sample(self, n: int, rng: Optional[np.random.Generator]) -> list[np.ndarray]:
@@ -144,16 +160,68 @@ class DenseSampler(ClipSampler):
         return views
 
 
+@dataclass
+class ClipLengthSampler(ClipSampler):
+    """One frame per ``clip_length``-second clip of the span -- the per-clip features of
+    Moment-DETR (2-s clips on QVHighlights): frame ``j`` stands for clip ``j``, so a head's score
+    per frame is a score per saliency clip. ``T`` varies with the video (``variable_length``):
+    ``C = ceil(n / (clip_length * fps))`` clips, the last one possibly partial.
+
+    Clip ``j`` covers source frames ``[ceil(j L), ceil((j + 1) L))`` with ``L = clip_length * fps``
+    (clipped to the video);
+    - test: its frame at offset ``(v + 0.5) / clips`` of the clip for view ``v`` (the centre for
+      one view): ``floor(j L + (v + 0.5) / clips * L)``, within the clip;
+    - train: a uniformly random frame of each clip.
+    A video with more than ``num_frames`` clips falls back to ``UniformSegmentSampler`` over the
+    whole span with ``num_frames`` frames (frames then no longer match clips one to one; use
+    ``frame_times`` to map them). Example: n=40 at 8 fps, clip_length=1 → 5 clips, test frames
+    ``[4, 12, 20, 28, 36]``.
+    """
+
+    num_frames: int
+    clip_length: float = 2.0
+    clips: int = 1
+    train: bool = True
+    needs_fps = True
+    variable_length = True
+
+    def __post_init__(self) -> None:
+        self._check()
+        if not self.clip_length > 0:
+            raise ValueError(f"clip_length must be > 0 seconds, got {self.clip_length}")
+
+    def _sample_at(self, n: int, rng: Optional[np.random.Generator],
+                   fps: float) -> list[np.ndarray]:
+        length = self.clip_length * fps  # source frames per clip
+        count = max(1, math.ceil(n / length - 1e-9))
+        if count > self.num_frames:
+            fallback = UniformSegmentSampler(self.num_frames, clips=self.clips, train=self.train)
+            return fallback._sample(n, rng)
+        j = np.arange(count)
+        starts = np.minimum(np.ceil(j * length - 1e-9).astype(np.int64), n - 1)
+        ends = np.maximum(np.minimum(np.ceil((j + 1) * length - 1e-9).astype(np.int64), n),
+                          starts + 1)  # exclusive
+        if self.train:
+            return [rng.integers(starts, ends) for _ in range(self.clips)]
+        views = []
+        for v in range(self.clips):
+            offset = np.floor(j * length + (v + 0.5) / self.clips * length).astype(np.int64)
+            views.append(np.clip(offset, starts, ends - 1))
+        return views
+
+
 SAMPLERS = {
     "uniform": UniformSegmentSampler,
     "segment": UniformSegmentSampler,
     "tsn": UniformSegmentSampler,
     "dense": DenseSampler,
+    "clip_length": ClipLengthSampler,
 }
 
 
 def make_sampler(name: str, **kwargs) -> ClipSampler:
-    """Build a sampler by name: ``"uniform"`` (aliases ``"segment"``, ``"tsn"``) or ``"dense"``.
+    """Build a sampler by name: ``"uniform"`` (aliases ``"segment"``, ``"tsn"``), ``"dense"`` or
+    ``"clip_length"`` (one frame per ``clip_length`` seconds, at most ``num_frames``).
 
     ``kwargs`` go to the class, e.g. ``make_sampler("dense", num_frames=8, stride=4, train=False)``.
     """
@@ -162,3 +230,28 @@ def make_sampler(name: str, **kwargs) -> ClipSampler:
     except KeyError:
         raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLERS)}") from None
     return cls(**kwargs)
+
+
+class EpochSampler(Sampler):
+    """Yields ``(epoch, index)`` for every item once per epoch, shuffled or in order.
+
+    The epoch rides along with each index, so training randomness changes every epoch even in
+    persistent DataLoader workers; Lightning calls ``set_epoch`` before each epoch (call it
+    yourself in a plain loop). The shuffle order depends only on ``(seed, epoch)``.
+    """
+
+    def __init__(self, num_items: int, shuffle: bool = True, seed: int = 0):
+        self.num_items, self.shuffle, self.seed, self.epoch = int(num_items), shuffle, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.num_items)
+        else:
+            order = np.arange(self.num_items)
+        return iter([(self.epoch, int(i)) for i in order])
+
+    def __len__(self) -> int:
+        return self.num_items

@@ -24,9 +24,20 @@ Pipeline (every frame of a clip gets the same parameters):
    right carry meaning in our tasks ("moves left").
 4. ``(x / 255 - mean) / std`` in float32.
 
-Boxes are ``xyxy`` in pixels of the source frame and come out in pixels of the output crop, clipped
-to it, with a validity mask that is False when a box leaves the crop (no area left) or was not
-finite to begin with (invalid boxes are zeroed).
+Boxes -- **zoo's one convention: xyxy, in pixels of the model input.** Boxes enter as ``xyxy``
+pixels of the decoded (source) frame and come out as ``xyxy`` pixels of the output crop (the
+``h x w`` image the model sees), clipped to it, with a validity mask that is False when a box
+leaves the crop (no area left) or was not finite to begin with (invalid boxes are zeroed).
+Every spatial step moves them: the resize (and its training scale jitter, ``"shortest"`` or
+``"squash"``), the crop (random, centre, or each of the 3 test crops) and the horizontal flip.
+Why pixels of the model input rather than normalised coordinates: it is what DESIGN §3 and the
+reference evaluators (vIoU, TETA, both scale-free IoUs) use, a box and the frame it belongs to
+can never disagree about the crop, and ``inverse_transform_boxes`` takes a prediction back to
+source pixels exactly (for writing TAO / HC-STVG results). Heads that regress normalised
+``cxcywh`` (DETR-style) convert at the head with ``to_normalized_cxcywh`` /
+``from_normalized_cxcywh``. Other source formats (xywh, dicts) are converted by the parsers
+(``zoo.data.formats``), and annotations at another resolution or frame rate than decoded by
+the dataset (``zoo.data.records.frame_lookup``), so a transform only ever sees source xyxy.
 
 Randomness comes only from the ``numpy.random.Generator`` passed in (datasets pass their per-item
 generator), so a transform is reproducible and worker-safe.
@@ -41,7 +52,8 @@ import numpy as np
 import torch
 from torchvision.transforms.v2 import functional as F
 
-__all__ = ["VideoTransform", "TransformedClip", "CropParams", "transform_boxes"]
+__all__ = ["VideoTransform", "TransformedClip", "CropParams", "transform_boxes",
+           "inverse_transform_boxes", "to_normalized_cxcywh", "from_normalized_cxcywh"]
 
 _INTERPOLATIONS = {"bicubic": F.InterpolationMode.BICUBIC, "bilinear": F.InterpolationMode.BILINEAR}
 _RESIZE_MODES = ("shortest", "squash")
@@ -104,6 +116,50 @@ def transform_boxes(boxes: torch.Tensor, source_size: tuple[int, int], params: C
     valid = torch.isfinite(boxes).all(dim=-1) & has_area
     out = torch.where(valid[..., None], out, torch.zeros_like(out))
     return out, valid
+
+
+def inverse_transform_boxes(boxes: torch.Tensor, source_size: tuple[int, int],
+                            params: CropParams, size: tuple[int, int]) -> torch.Tensor:
+    """Map xyxy boxes from pixels of one output crop back to source-frame pixels: the exact
+    inverse of :func:`transform_boxes` for a box that lies inside the crop (a clipped box comes
+    back clipped). Use it to report predictions in the video's own pixels.
+
+    Args:
+        boxes: float ``[..., 4]`` xyxy in pixels of the ``size`` (h, w) crop.
+        source_size: the (h, w) of the source frame; params: the crop that made the input.
+    Returns:
+        float ``[..., 4]`` xyxy in source pixels.
+    """
+    boxes = torch.as_tensor(boxes, dtype=torch.float32)
+    if boxes.shape[-1:] != (4,):
+        raise ValueError(f"boxes must be [..., 4] xyxy, got shape {tuple(boxes.shape)}")
+    (src_h, src_w), out_w = source_size, size[1]
+    x1, y1, x2, y2 = boxes.unbind(-1)
+    if params.flip:
+        x1, x2 = out_w - x2, out_w - x1
+    sy, sx = params.resized[0] / src_h, params.resized[1] / src_w
+    return torch.stack([(x1 + params.left) / sx, (y1 + params.top) / sy,
+                        (x2 + params.left) / sx, (y2 + params.top) / sy], dim=-1)
+
+
+def to_normalized_cxcywh(boxes: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """xyxy pixels of an ``(h, w)`` image -> ``(cx, cy, w, h)`` as fractions of the image
+    (DETR's regression target), ``[..., 4]``."""
+    from torchvision.ops import box_convert
+
+    h, w = size
+    scale = torch.tensor([w, h, w, h], dtype=torch.float32)
+    return box_convert(torch.as_tensor(boxes, dtype=torch.float32), "xyxy", "cxcywh") / scale
+
+
+def from_normalized_cxcywh(boxes: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Inverse of :func:`to_normalized_cxcywh`: normalised ``cxcywh`` -> xyxy pixels of an
+    ``(h, w)`` image, ``[..., 4]``."""
+    from torchvision.ops import box_convert
+
+    h, w = size
+    scale = torch.tensor([w, h, w, h], dtype=torch.float32)
+    return box_convert(torch.as_tensor(boxes, dtype=torch.float32) * scale, "cxcywh", "xyxy")
 
 
 class VideoTransform:

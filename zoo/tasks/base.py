@@ -81,7 +81,7 @@ class VideoTask(L.LightningModule):
         self.model_spec = model_spec(model)
         self.optim = OptimSpec.coerce(optim)
         # plain dicts, never spec objects: checkpoints must unpickle with weights_only=True
-        self.hparams["model"] = self.model_spec.to_dict()
+        self.hparams["model"] = self.model_spec.to_config()
         self.hparams["optim"] = self.optim.to_dict()
         self.model: VideoTextModel = self.model_spec.build()
         self.stage_metrics = nn.ModuleDict()

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence
 
 import torch
 import torch.nn.functional as F

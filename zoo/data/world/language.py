@@ -175,3 +175,38 @@ def still_caption(rng: np.random.Generator, objects: Sequence[dict]) -> str:
     else:
         body = ", ".join(parts[:-1]) + f" and {parts[-1]}"
     return _pick(rng, _STILL_PREFIXES) + body
+
+
+#: Paraphrased sentences per event of an event video.
+NUM_EVENT_SENTENCES = 3
+
+
+def event_sentences(rng: np.random.Generator, colour: str, shape: str, action: str,
+                    new_colour: str, count: int = NUM_EVENT_SENTENCES) -> list[str]:
+    """``count`` paraphrases of one event, each naming the actor by colour and shape and saying
+    what it does with a distinct verb phrase ("the red square slides left", "a red square moves
+    to the left", ...): the grounding queries of an event video. ``new_colour`` is the colour a
+    ``change_colour`` actor turns into."""
+    phrases = VERB_PHRASES[action]
+    if not 1 <= count <= len(phrases):
+        raise ValueError(f"count must lie in [1, {len(phrases)}], got {count}")
+    order = rng.permutation(len(phrases))
+    return [f"{_pick(rng, (_article(colour), 'the'))} {colour} {shape} "
+            f"{phrases[order[k]].format(new=new_colour)}" for k in range(count)]
+
+
+def narrations(sentences: Sequence[Sequence[str]],
+               segments: Sequence[tuple[float, float]]) -> list[str]:
+    """Video captions of an event video: paraphrase ``p`` joins sentence ``p`` of every event
+    (events in time order) with ", then " when the next event starts after the previous one
+    ends and " while " when they overlap: "the red square slides left, then a blue circle grows".
+    """
+    count = min(len(s) for s in sentences)
+    out = []
+    for p in range(count):
+        text = sentences[0][p]
+        for k in range(1, len(sentences)):
+            joint = ", then " if segments[k][0] >= segments[k - 1][1] else " while "
+            text += joint + sentences[k][p]
+        out.append(text)
+    return out

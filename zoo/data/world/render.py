@@ -152,19 +152,21 @@ assert set(_SIGNED_DISTANCE) == set(SHAPES)
 
 # --- drawing ---------------------------------------------------------------------------------
 
-def background(seed: int, height: int, width: int) -> np.ndarray:
+def background(seed: int, height: int, width: int,
+               levels: tuple[float, float] = (70.0, 110.0)) -> np.ndarray:
     """A low-contrast textured background, the same for every frame of a clip.
 
-    A grey (70-110, slightly tinted per channel) plus three random separable sinusoidal gratings
-    (wavelengths 9-60 % of the frame, amplitude up to +-5 each) and fine Gaussian noise (sd 2):
-    texture without edges or blobs that could pass for an object. Colours of ``COLOUR_RGB`` stay
-    far from every background pixel.
+    A grey (``levels``: 70-110 by default, slightly tinted per channel) plus three random
+    separable sinusoidal gratings (wavelengths 9-60 % of the frame, amplitude up to +-5 each) and
+    fine Gaussian noise (sd 2): texture without edges or blobs that could pass for an object. Colours of ``COLOUR_RGB`` stay
+    far from every background pixel. (Themed scenes pass the ``levels`` of their tone,
+    ``zoo/data/world/appearance.py``.)
 
     Returns:
         uint8 [H, W, 3].
     """
     rng = np.random.default_rng(seed)
-    level = rng.uniform(70.0, 110.0) + rng.uniform(-8.0, 8.0, size=3)  # [3]
+    level = rng.uniform(float(levels[0]), float(levels[1])) + rng.uniform(-8.0, 8.0, size=3)  # [3]
     y = np.arange(height) + 0.5
     x = np.arange(width) + 0.5
     texture = rng.normal(0.0, 2.0, size=(height, width))

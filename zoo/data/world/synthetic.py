@@ -25,7 +25,13 @@ Design points:
   horizontal path), so a clip played backwards is a clip of the partner action with the same
   probability (``SyntheticWorld._scene(index, reverse=True)`` builds that exact reverse).
 - **Base/novel split.** ``WorldConfig(base_only=True)`` never uses ``novel_actions`` or
-  ``novel_shapes`` (for any object), for open-vocabulary training.
+  ``novel_shapes`` (for any object), for open-vocabulary training; ``base_shapes_only=True``
+  drops the novel shapes only.
+- **Opt-in worlds** (``WorldConfig`` fields whose defaults leave every clip above unchanged, a
+  test pins their hashes): *event videos* for grounding (``max_events``, ``events.py``: several
+  actors act at different times, with per-event sentences, moments and saliency;
+  ``grounding_records``) and *themed scenes* (``appearance``, ``appearance.py``: an appearance
+  label that a single frame decides, beside the motion-defined action).
 
 Action semantics (progress ``p`` goes 0 -> 1 linearly over the segment): ``move_*`` travel
 30-45 % of the frame; ``grow``/``shrink`` go between two size categories; ``change_colour``
@@ -38,20 +44,41 @@ height along a half sine and comes back.
 
 Stills (``still``) are single frames from a separate seed stream with 1-3 static objects and a
 caption about colour, shape, size and position only, for pretraining the image backbone.
+
+Layout of the package: ``config`` (``WorldConfig``), ``scene`` (motion and scene sampling),
+``events`` (event videos), ``appearance`` (themed scenes), ``clips`` (``WorldClip`` & co.),
+``annotations`` (clips as records), this module (``SyntheticWorld``: clips, pixels, records,
+stills), ``render``, ``language``, ``vocab``.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Optional, Sequence
 
 import numpy as np
 
-from zoo.data.records import QuestionAnswer, Track, VideoRecord
-from zoo.data.world.language import clip_captions, clip_questions, still_caption
-from zoo.data.world.render import ROUND_SHAPES, SHAPE_EXTENT, background, draw_object, shape_boxes
+from zoo.data.records import VideoRecord
+from zoo.data.world.annotations import clip_record, grounding_records
+from zoo.data.world.appearance import (
+    APPEARANCE_CLASSES, APPEARANCE_NAMES, TONE_LEVELS, allowed_classes, appearance_captions,
+    draw_appearance, theme_actions,
+)
+from zoo.data.world.clips import Still, WorldClip, WorldEvent, WorldObject
+from zoo.data.world.config import (
+    APPEARANCE_STREAM, CLIP_STREAM, MIN_SEGMENT, SPLITS, STILL_STREAM, WorldConfig,
+)
+from zoo.data.world.events import saliency_scores, sample_event_scene
+from zoo.data.world.language import (
+    clip_captions, clip_questions, event_sentences, narrations, still_caption,
+)
+from zoo.data.world.render import SHAPE_EXTENT, background, draw_object
+from zoo.data.world.scene import (
+    _GRID, _MIN_GAP, _PLACEMENT_TRIES, _Body, _clearance, _position_of, _radius, _sample_scene,
+    _Scene, _size_of, _uniform,
+)
 from zoo.data.world.vocab import (
     ACTION_DIRECTION, ACTION_PHRASES, ACTIONS, ANSWER_VOCAB, COLOUR_RGB, COLOURS, DIRECTIONS,
     MAX_OBJECTS, NOVEL_ACTIONS, NOVEL_SHAPES, NUMBER_WORDS, ORDER_DEPENDENT_ACTIONS, POSITIONS,
@@ -63,381 +90,9 @@ __all__ = [
     "SHAPES", "NOVEL_SHAPES", "COLOURS", "COLOUR_RGB", "SIZES", "SIZE_RADII", "POSITIONS",
     "DIRECTIONS", "ACTION_DIRECTION", "NUMBER_WORDS", "ANSWER_VOCAB", "QUESTION_TYPES",
     "SPLITS", "MIN_SEGMENT", "WorldConfig", "SyntheticWorld", "WorldClip", "WorldObject",
-    "Still",
+    "WorldEvent", "Still", "APPEARANCE_CLASSES", "APPEARANCE_NAMES",
 ]
 
-#: Split name -> split id of the seed sequence.
-SPLITS: dict[str, int] = {"train": 0, "val": 1, "test": 2}
-_CLIP_STREAM, _STILL_STREAM = 1, 2
-
-#: Shortest action segment, seconds.
-MIN_SEGMENT = 0.75
-
-# Geometry of the world, as fractions of the frame (or pixels at 64 x 64 for speeds).
-_MOVE_DISTANCE = (0.30, 0.45)  # of the frame width (horizontal) or height (vertical)
-_BOUNCE_HEIGHT = (0.25, 0.40)  # of the frame height
-_SPIN_DEGREES = (160.0, 200.0)
-_DRIFT_SPEED = (1.5, 4.0)  # pixels per second at 64 px
-_SEGMENT_MAX_FRACTION = 0.8  # of the span
-_PLACEMENT_TRIES = 20
-_MIN_GAP = 1.0  # pixels between objects' discs, when placement allows
-_GRID = 3
-
-
-@dataclass(frozen=True)
-class WorldConfig:
-    """What the world's clips look like. Defaults: 16 frames of 64 x 64 at 8 fps (2 s), one
-    actor and 1-3 distractors, all actions and shapes."""
-
-    num_frames: int = 16
-    height: int = 64
-    width: int = 64
-    fps: float = 8.0
-    min_distractors: int = 1
-    max_distractors: int = 3
-    base_only: bool = False
-    novel_actions: tuple[str, ...] = NOVEL_ACTIONS
-    novel_shapes: tuple[str, ...] = NOVEL_SHAPES
-
-    def __post_init__(self):
-        object.__setattr__(self, "novel_actions", tuple(self.novel_actions))
-        object.__setattr__(self, "novel_shapes", tuple(self.novel_shapes))
-        if min(self.height, self.width) < 16:
-            raise ValueError(f"frames must be at least 16 x 16, got {self.height} x {self.width}")
-        if self.fps <= 0:
-            raise ValueError(f"fps must be positive, got {self.fps}")
-        if self.span < MIN_SEGMENT:
-            raise ValueError(
-                f"{self.num_frames} frames at {self.fps} fps span {self.span:.3f} s, shorter than "
-                f"the {MIN_SEGMENT} s action segment: use more frames or a lower fps")
-        if not 0 <= self.min_distractors <= self.max_distractors <= MAX_OBJECTS - 1:
-            raise ValueError(f"need 0 <= min_distractors <= max_distractors <= {MAX_OBJECTS - 1}, "
-                             f"got {self.min_distractors}, {self.max_distractors}")
-        for name, values, vocab in (("novel_actions", self.novel_actions, ACTIONS),
-                                    ("novel_shapes", self.novel_shapes, SHAPES)):
-            unknown = [v for v in values if v not in vocab]
-            if unknown:
-                raise ValueError(f"unknown {name} {unknown}; choose from {list(vocab)}")
-            if len(set(values)) == len(vocab):
-                raise ValueError(f"{name} leaves no base category")
-
-    @property
-    def duration(self) -> float:
-        """Clip length in seconds: ``num_frames / fps``."""
-        return self.num_frames / self.fps
-
-    @property
-    def span(self) -> float:
-        """Time of the last frame, seconds: ``(num_frames - 1) / fps``. Segments lie in
-        ``[0, span]``."""
-        return (self.num_frames - 1) / self.fps
-
-    @property
-    def scale(self) -> float:
-        """Pixel scale relative to the 64 x 64 design: ``min(height, width) / 64``."""
-        return min(self.height, self.width) / 64.0
-
-    @property
-    def base_actions(self) -> tuple[str, ...]:
-        """``ACTIONS`` minus ``novel_actions``."""
-        return tuple(a for a in ACTIONS if a not in self.novel_actions)
-
-    @property
-    def base_shapes(self) -> tuple[str, ...]:
-        """``SHAPES`` minus ``novel_shapes``."""
-        return tuple(s for s in SHAPES if s not in self.novel_shapes)
-
-
-@dataclass
-class WorldObject:
-    """One object of a clip, in all ``F = num_frames`` frames.
-
-    ``colour`` and ``size`` are those of the first frame (a ``change_colour`` actor ends in
-    another colour; a ``grow``/``shrink`` actor ends in another size). ``boxes`` are exact
-    ``xyxy`` pixel boxes, float32 [F, 4]; ``visible`` bool [F] is False where the object is
-    (mostly) transparent (``blink``).
-    """
-
-    track_id: int
-    shape: str
-    colour: str
-    size: str
-    boxes: np.ndarray
-    visible: np.ndarray
-    is_actor: bool = False
-
-
-@dataclass
-class WorldClip:
-    """All annotations of one clip (no pixels; see ``SyntheticWorld.render``).
-
-    ``label`` indexes ``ACTIONS``; ``actor`` indexes ``objects``; ``segment`` is the action's
-    ``(start, end)`` in seconds; ``qa`` holds one open-ended (``choices == []``) and one 5-way
-    multiple-choice question of each of ``QUESTION_TYPES`` (``qid`` = position in the list).
-    """
-
-    video_id: str
-    split: str
-    index: int
-    action: str
-    label: int
-    actor: int
-    objects: list[WorldObject]
-    segment: tuple[float, float]
-    captions: list[str]
-    qa: list[QuestionAnswer]
-    fps: float
-    num_frames: int
-    height: int
-    width: int
-
-    @property
-    def duration(self) -> float:
-        """Seconds: ``num_frames / fps``."""
-        return self.num_frames / self.fps
-
-    @property
-    def frame_times(self) -> np.ndarray:
-        """Time of each frame in seconds, float64 [F]: ``k / fps``."""
-        return np.arange(self.num_frames) / self.fps
-
-    @property
-    def actor_object(self) -> WorldObject:
-        """``objects[actor]``."""
-        return self.objects[self.actor]
-
-
-@dataclass
-class Still:
-    """A single-frame scene for image pretraining.
-
-    ``image`` uint8 [H, W, 3]; ``caption`` names each object's size, colour, shape and position;
-    ``objects`` has one dict per object with keys ``colour``, ``shape``, ``size``, ``position``
-    (one of ``POSITIONS``) and ``box`` (``xyxy`` pixels).
-    """
-
-    image: np.ndarray
-    caption: str
-    objects: list[dict] = field(default_factory=list)
-
-
-# --- scene description -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Body:
-    """One object's motion: its state goes linearly from ``start`` to ``end`` over ``segment``
-    (seconds), constant outside it. ``start``/``end`` are ``(x, y, radius, angle)`` in pixels and
-    radians; ``colours`` the (start, end) colour names, switched halfway through the segment;
-    ``bounce`` the height in pixels of a half-sine rise added along the way; ``blink`` fades the
-    object out and back in."""
-
-    shape: str
-    colours: tuple[str, str]
-    start: tuple[float, float, float, float]
-    end: tuple[float, float, float, float]
-    segment: tuple[float, float]
-    bounce: float = 0.0
-    blink: bool = False
-    is_actor: bool = False
-
-    def reversed(self, span: float) -> "_Body":
-        """The same motion played backwards over ``[0, span]``."""
-        t0, t1 = self.segment
-        return replace(self, colours=self.colours[::-1], start=self.end, end=self.start,
-                       segment=(span - t1, span - t0))
-
-    def _geometry(self, times: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Progress ``p``, centre ``cx, cy`` and radius ``r`` at ``times``, each [F]."""
-        t0, t1 = self.segment
-        p = np.clip((times - t0) / (t1 - t0), 0.0, 1.0)
-        (x0, y0, r0, _), (x1, y1, r1, _) = self.start, self.end
-        cx = x0 + (x1 - x0) * p
-        cy = y0 + (y1 - y0) * p
-        if self.bounce:
-            cy = cy - self.bounce * np.sin(np.pi * p)
-        return p, cx, cy, r0 + (r1 - r0) * p
-
-    def states(self, times: np.ndarray) -> dict[str, np.ndarray]:
-        """Per-frame states at ``times`` [F]: ``cx, cy, r, cos, sin, alpha`` [F], ``rgb``
-        [F, 3] (0-255), ``boxes`` [F, 4] xyxy and ``visible`` bool [F]."""
-        p, cx, cy, r = self._geometry(times)
-        a0, a1 = self.start[3], self.end[3]
-        angle = a0 + (a1 - a0) * p
-        cos, sin = np.cos(angle), np.sin(angle)
-        rgb = np.where((p < 0.5)[:, None], COLOUR_RGB[self.colours[0]],
-                       COLOUR_RGB[self.colours[1]]).astype(np.float64)
-        if self.blink:  # fade out over p in [0, 1/4], hidden until 3/4, fade back in
-            alpha = np.clip(4.0 * np.abs(p - 0.5) - 1.0, 0.0, 1.0)
-        else:
-            alpha = np.ones_like(p)
-        return {"cx": cx, "cy": cy, "r": r, "cos": cos, "sin": sin, "rgb": rgb, "alpha": alpha,
-                "boxes": shape_boxes(self.shape, cx, cy, r, cos, sin), "visible": alpha >= 0.5}
-
-    def discs(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Centres [F, 2] and radii [F] of discs that hold the shape, whatever its rotation, at
-        ``times`` [F] (for placement checks)."""
-        _, cx, cy, r = self._geometry(times)
-        return np.stack([cx, cy], axis=1), SHAPE_EXTENT[self.shape] * r
-
-
-@dataclass(frozen=True)
-class _Scene:
-    """Everything a clip is made of: ``bodies`` in object order (``actor`` indexes it; the actor
-    is drawn last, on top), and the seed of the background texture."""
-
-    action: str
-    segment: tuple[float, float]
-    bodies: tuple[_Body, ...]
-    actor: int
-    background_seed: int
-
-    def reversed(self, span: float) -> "_Scene":
-        """The exact time-reverse of the scene (over ``[0, span]``): its frame ``k`` is this
-        scene's frame ``F - 1 - k``."""
-        t0, t1 = self.segment
-        return replace(self, action=TIME_REVERSE.get(self.action, self.action),
-                       segment=(span - t1, span - t0),
-                       bodies=tuple(b.reversed(span) for b in self.bodies))
-
-    @property
-    def draw_order(self) -> list[int]:
-        return [i for i in range(len(self.bodies)) if i != self.actor] + [self.actor]
-
-
-def _size_of(radius: float, scale: float) -> str:
-    """The size category whose radius range is nearest to ``radius`` pixels."""
-    r = radius / scale
-    return min(SIZES, key=lambda s: max(SIZE_RADII[s][0] - r, r - SIZE_RADII[s][1], 0.0))
-
-
-def _position_of(x: float, y: float, height: int, width: int) -> str:
-    """The ``POSITIONS`` cell of the 3 x 3 grid that holds the point ``(x, y)``."""
-    col = min(_GRID - 1, max(0, int(_GRID * x / width)))
-    row = min(_GRID - 1, max(0, int(_GRID * y / height)))
-    return POSITIONS[row * _GRID + col]
-
-
-def _uniform(rng: np.random.Generator, low: float, high: float) -> float:
-    """A uniform draw in ``[low, high]`` that tolerates ``high < low`` (returns ``low``)."""
-    return float(low + (max(high, low) - low) * rng.random())
-
-
-def _radius(rng: np.random.Generator, size: str, scale: float) -> float:
-    low, high = SIZE_RADII[size]
-    return _uniform(rng, low, high) * scale
-
-
-def _clearance(body: _Body, others: Sequence[_Body], times: np.ndarray) -> float:
-    """Smallest gap (pixels; negative when they overlap) between the discs holding ``body`` and
-    any of ``others`` over the frames at ``times``; ``inf`` without others."""
-    centres, radii = body.discs(times)
-    gap = math.inf
-    for other in others:
-        other_centres, other_radii = other.discs(times)
-        distance = np.sqrt(((centres - other_centres) ** 2).sum(axis=1))
-        gap = min(gap, float((distance - radii - other_radii).min()))
-    return gap
-
-
-def _sample_actor(rng: np.random.Generator, cfg: WorldConfig, action: str, shape: str,
-                  colours: tuple[str, str]) -> _Body:
-    """The actor's body. Members of a time-reverse pair draw the same unordered start/end pair,
-    then orient it."""
-    s, height, width, span = cfg.scale, cfg.height, cfg.width, cfg.span
-    length = _uniform(rng, MIN_SEGMENT, min(span, max(MIN_SEGMENT,
-                                                      _SEGMENT_MAX_FRACTION * span)))
-    t0 = _uniform(rng, 0.0, span - length)
-    segment = (t0, t0 + length)
-    if action in ("grow", "shrink"):
-        small, big = ((0, 1), (0, 2), (1, 2))[int(rng.integers(3))]
-        r_small, r_big = _radius(rng, SIZES[small], s), _radius(rng, SIZES[big], s)
-        r0, r1 = (r_small, r_big) if action == "grow" else (r_big, r_small)
-    else:
-        r0 = r1 = _radius(rng, SIZES[int(rng.integers(len(SIZES)))], s)
-    margin = SHAPE_EXTENT[shape] * max(r0, r1) + 1.0
-    x0 = x1 = _uniform(rng, margin, width - margin)
-    y0 = y1 = _uniform(rng, margin, height - margin)
-    bounce = 0.0
-    if action in ("move_left", "move_right"):
-        d = min(_uniform(rng, *_MOVE_DISTANCE) * width, width - 2 * margin)
-        low = _uniform(rng, margin, width - margin - d)
-        x0, x1 = (low + d, low) if action == "move_left" else (low, low + d)
-    elif action in ("move_up", "move_down"):
-        d = min(_uniform(rng, *_MOVE_DISTANCE) * height, height - 2 * margin)
-        low = _uniform(rng, margin, height - margin - d)
-        y0, y1 = (low + d, low) if action == "move_up" else (low, low + d)
-    elif action == "bounce":
-        bounce = min(_uniform(rng, *_BOUNCE_HEIGHT) * height, height - 2 * margin)
-        y0 = y1 = _uniform(rng, margin + bounce, height - margin)
-    angle = 0.0
-    if action == "spin":
-        angle = math.radians(_uniform(rng, *_SPIN_DEGREES)) * (1 if rng.random() < 0.5 else -1)
-    return _Body(shape=shape, colours=colours, start=(x0, y0, r0, 0.0), end=(x1, y1, r1, angle),
-                 segment=segment, bounce=bounce, blink=action == "blink", is_actor=True)
-
-
-def _sample_distractor(rng: np.random.Generator, cfg: WorldConfig, shape: str, colour: str,
-                       placed: Sequence[_Body], times: np.ndarray) -> _Body:
-    """A distractor drifting at constant velocity over the whole clip, inside the frame and at
-    least ``_MIN_GAP`` pixels from the ``placed`` bodies in every frame at ``times``.
-
-    ``_PLACEMENT_TRIES`` (velocity, start) candidates are drawn at once and the first clear one
-    is kept -- or, in a scene too crowded for any, the one that overlaps least. The size is drawn
-    once, so crowding never biases sizes.
-    """
-    s, height, width, span = cfg.scale, cfg.height, cfg.width, cfg.span
-    r = _radius(rng, SIZES[int(rng.integers(len(SIZES)))], s)
-    extent = SHAPE_EXTENT[shape] * r
-    margin = extent + 1.0
-    n = _PLACEMENT_TRIES
-    speed = (_DRIFT_SPEED[0] + (_DRIFT_SPEED[1] - _DRIFT_SPEED[0]) * rng.random(n)) * s
-    heading = 2 * np.pi * rng.random(n)
-    travel = np.stack([np.cos(heading), np.sin(heading)], axis=1) * (speed * span)[:, None]
-    # Shorten drifts the frame is too small to hold.
-    room = np.array([max(width - 2 * margin, 0.0), max(height - 2 * margin, 0.0)])
-    travel *= np.minimum(1.0, (room / np.maximum(np.abs(travel), 1e-9)).min(axis=1))[:, None]
-    low = margin + np.maximum(0.0, -travel)  # [n, 2]: start range that keeps the path inside
-    high = np.array([width, height]) - margin - np.maximum(0.0, travel)
-    start = low + np.maximum(high - low, 0.0) * rng.random((n, 2))
-    if placed:
-        path = start[:, None, :] + (times / span)[None, :, None] * travel[:, None, :]  # [n, F, 2]
-        discs = [body.discs(times) for body in placed]
-        centres = np.stack([c for c, _ in discs])  # [P, F, 2]
-        radii = np.stack([radius for _, radius in discs])  # [P, F]
-        distance = np.sqrt(((path[:, None] - centres[None]) ** 2).sum(axis=-1))  # [n, P, F]
-        gap = (distance - radii[None] - extent).min(axis=(1, 2))  # [n]
-        clear = gap >= _MIN_GAP
-        k = int(np.argmax(clear)) if clear.any() else int(np.argmax(gap))
-    else:
-        k = 0
-    (x, y), (tx, ty) = start[k].tolist(), travel[k].tolist()
-    return _Body(shape=shape, colours=(colour, colour), start=(x, y, r, 0.0),
-                 end=(x + tx, y + ty, r, 0.0), segment=(0.0, span))
-
-
-def _sample_scene(rng: np.random.Generator, cfg: WorldConfig, actions: Sequence[str],
-                  shapes: Sequence[str]) -> _Scene:
-    """Draw a clip's scene (everything but its language) from ``rng``."""
-    times = np.arange(cfg.num_frames) / cfg.fps
-    action = actions[int(rng.integers(len(actions)))]
-    num_distractors = int(rng.integers(cfg.min_distractors, cfg.max_distractors + 1))
-    palette = [COLOURS[i] for i in rng.permutation(len(COLOURS))]  # distinct colours
-    actor_colours = (palette[0], palette[1] if action == "change_colour" else palette[0])
-    # A spinning circle would look still.
-    actor_shapes = [s for s in shapes if s not in ROUND_SHAPES or action != "spin"] or list(shapes)
-    actor_shape = actor_shapes[int(rng.integers(len(actor_shapes)))]
-    actor = _sample_actor(rng, cfg, action, actor_shape, actor_colours)
-    bodies = [actor]
-    for k in range(num_distractors):
-        shape = shapes[int(rng.integers(len(shapes)))]
-        bodies.append(_sample_distractor(rng, cfg, shape, palette[2 + k], bodies, times))
-    order = rng.permutation(len(bodies))  # object (track) order: the actor anywhere
-    return _Scene(action=action, segment=actor.segment,
-                  bodies=tuple(bodies[i] for i in order), actor=int(np.argmax(order == 0)),
-                  background_seed=int(rng.integers(2**63)))
-
-
-# --- the world -------------------------------------------------------------------------------
 
 class SyntheticWorld:
     """A split of the synthetic world: ``size`` clips, each built on demand from
@@ -463,9 +118,12 @@ class SyntheticWorld:
         self.size = int(size)
         self.config = config
         self.seed = int(seed)
-        #: Actions and shapes clips may use (base only if ``config.base_only``).
-        self.actions: tuple[str, ...] = config.base_actions if config.base_only else ACTIONS
-        self.shapes: tuple[str, ...] = config.base_shapes if config.base_only else SHAPES
+        #: Actions and shapes clips may use (base only if ``config.base_only``; shapes also with
+        #: ``config.base_shapes_only``).
+        self.actions: tuple[str, ...] = config.actions
+        self.shapes: tuple[str, ...] = config.shapes
+        #: Appearance labels clips of a themed world draw from (those of ``shapes``).
+        self.appearance_labels: list[int] = allowed_classes(self.shapes)
         self._times = np.arange(config.num_frames) / config.fps
 
     def __len__(self) -> int:
@@ -492,6 +150,17 @@ class SyntheticWorld:
         """Labels of ``config.novel_actions`` (the zero-shot classes)."""
         return [ACTIONS.index(a) for a in self.config.novel_actions]
 
+    @property
+    def appearance_class_names(self) -> list[str]:
+        """Names of all ``APPEARANCE_CLASSES`` in label order (14; themed worlds only draw
+        ``appearance_labels``)."""
+        return list(APPEARANCE_NAMES)
+
+    @property
+    def novel_appearance_labels(self) -> list[int]:
+        """Appearance labels whose shape is one of ``config.novel_shapes``."""
+        return [k for k, (s, _) in enumerate(APPEARANCE_CLASSES) if s in self.config.novel_shapes]
+
     # --- clips ---------------------------------------------------------------------------------
 
     def _rng(self, stream: int, index: int) -> np.random.Generator:
@@ -507,11 +176,36 @@ class SyntheticWorld:
     def _scene(self, index: int, reverse: bool = False) -> tuple[_Scene, np.random.Generator]:
         """The scene of clip ``index`` and the generator its language is then drawn from.
         ``reverse=True`` returns the scene played backwards (for tests of time symmetry)."""
-        rng = self._rng(_CLIP_STREAM, self._check_index(index))
-        scene = _sample_scene(rng, self.config, self.actions, self.shapes)
+        index = self._check_index(index)
+        rng = self._rng(CLIP_STREAM, index)
+        cfg = self.config
+        actions, shapes, label = self.actions, self.shapes, -1
+        if cfg.appearance:  # the class comes from its own stream, then constrains the scene
+            label = draw_appearance(self.seed, self.split, index, self.appearance_labels)
+            theme = APPEARANCE_CLASSES[label][0]
+            actions, shapes = theme_actions(actions, theme), (theme,)
+        sample = sample_event_scene if cfg.events else _sample_scene
+        scene = sample(rng, cfg, actions, shapes)
+        if cfg.appearance:
+            scene = replace(scene, theme=APPEARANCE_CLASSES[label][0],
+                            tone=APPEARANCE_CLASSES[label][1], appearance=label)
         if reverse:
-            scene = scene.reversed(self.config.span)
+            scene = scene.reversed((self._num_frames(scene) - 1) / cfg.fps)
         return scene, rng
+
+    def _num_frames(self, scene: _Scene) -> int:
+        return self.config.num_frames if scene.num_frames is None else scene.num_frames
+
+    def _scene_times(self, scene: _Scene) -> np.ndarray:
+        """Frame times of ``scene`` in seconds, [F]."""
+        if scene.num_frames is None or scene.num_frames == self.config.num_frames:
+            return self._times
+        return np.arange(scene.num_frames) / self.config.fps
+
+    def frame_count(self, index: int) -> int:
+        """Frames of clip ``index``: ``config.num_frames``, or its own count for event videos
+        with ``min_frames`` (cheaper than ``clip(index).num_frames``: no language)."""
+        return self._num_frames(self._scene(index)[0])
 
     def clip(self, index: int) -> WorldClip:
         """All annotations of clip ``index`` (no pixels). Raises IndexError outside
@@ -529,75 +223,113 @@ class SyntheticWorld:
     def _annotate(self, index: int, scene: _Scene, rng: np.random.Generator) -> WorldClip:
         """The annotations of ``scene`` (clip ``index``), drawing its language from ``rng``."""
         cfg = self.config
+        times = self._scene_times(scene)
         objects = []
         for k, body in enumerate(scene.bodies):
-            st = body.states(self._times)
+            st = body.states(times)
             objects.append(WorldObject(
                 track_id=k + 1, shape=body.shape, colour=body.colours[0],
                 size=_size_of(body.start[2], cfg.scale),
                 boxes=st["boxes"].astype(np.float32), visible=st["visible"],
                 is_actor=body.is_actor))
-        actor = scene.bodies[scene.actor]
-        colour, new_colour = actor.colours
-        captions = clip_captions(
-            rng, colour, actor.shape, scene.action, new_colour,
-            _position_of(actor.start[0], actor.start[1], cfg.height, cfg.width),
-            num_others=len(objects) - 1)
-        qa = clip_questions(
-            rng, colour, actor.shape, scene.action, new_colour, num_objects=len(objects),
-            shape_vocab=self.shapes, action_vocab=self.actions, all_shapes=SHAPES,
-            all_actions=ACTIONS)
+        events: list[WorldEvent] = []
+        if scene.events:
+            captions, qa, events = self._event_language(scene, len(times), len(objects), rng)
+        else:
+            actor = scene.bodies[scene.actor]
+            colour, new_colour = actor.colours
+            captions = clip_captions(
+                rng, colour, actor.shape, scene.action, new_colour,
+                _position_of(actor.start[0], actor.start[1], cfg.height, cfg.width),
+                num_others=len(objects) - 1)
+            qa = self._questions(rng, scene.action, actor, len(objects))
         for k, item in enumerate(qa):
             item.qid = str(k)
         t0, t1 = scene.segment
-        return WorldClip(
+        clip = WorldClip(
             video_id=f"world-{self.split}-{index:06d}", split=self.split, index=int(index),
             action=scene.action, label=ACTIONS.index(scene.action), actor=scene.actor,
             objects=objects, segment=(float(t0), float(t1)), captions=captions, qa=qa,
-            fps=cfg.fps, num_frames=cfg.num_frames, height=cfg.height, width=cfg.width)
+            fps=cfg.fps, num_frames=len(times), height=cfg.height, width=cfg.width,
+            events=events, clip_length=cfg.clip_length if scene.events else None)
+        if scene.appearance >= 0:
+            own = self._rng(APPEARANCE_STREAM, index)  # never the clip's generator
+            clip.appearance = scene.appearance
+            clip.appearance_name = APPEARANCE_NAMES[scene.appearance]
+            clip.appearance_captions = appearance_captions(own, scene.theme, scene.tone,
+                                                           [o.colour for o in objects])
+        return clip
+
+    def _questions(self, rng: np.random.Generator, action: str, actor: _Body,
+                   num_objects: int) -> list:
+        colour, new_colour = actor.colours
+        return clip_questions(
+            rng, colour, actor.shape, action, new_colour, num_objects=num_objects,
+            shape_vocab=self.shapes, action_vocab=self.actions, all_shapes=SHAPES,
+            all_actions=ACTIONS)
+
+    def _event_language(self, scene: _Scene, num_frames: int, num_objects: int,
+                        rng: np.random.Generator) -> tuple[list[str], list, list[WorldEvent]]:
+        """Sentences, saliency and questions of every event; narrated captions."""
+        duration = num_frames / self.config.fps
+        events, qa = [], []
+        for k, event in enumerate(scene.events):
+            actor = scene.bodies[event.actor]
+            colour, new_colour = actor.colours
+            sentences = event_sentences(rng, colour, actor.shape, event.action, new_colour)
+            clips, scores = saliency_scores(event.segment, duration, self.config.clip_length)
+            t0, t1 = event.segment
+            events.append(WorldEvent(
+                action=event.action, label=ACTIONS.index(event.action), actor=event.actor,
+                segment=(float(t0), float(t1)), sentences=sentences, saliency_clips=clips,
+                saliency=scores))
+            questions = self._questions(rng, event.action, actor, num_objects)
+            qa.extend(q for q in questions if k == 0 or q.question_type != "count")
+        captions = narrations([e.sentences for e in events], [e.segment for e in events])
+        return captions, qa, events
 
     def _draw(self, scene: _Scene, frames: Optional[Sequence[int]] = None) -> np.ndarray:
         """Pixels of ``scene`` in ``frames``: uint8 [T, H, W, 3]."""
         cfg = self.config
+        times = self._scene_times(scene)
         if frames is None:
-            frames = np.arange(cfg.num_frames)
+            frames = np.arange(len(times))
         else:
             frames = np.asarray(frames, dtype=np.int64).reshape(-1)
-            if frames.size and (frames.min() < 0 or frames.max() >= cfg.num_frames):
-                raise IndexError(f"frame indices must lie in [0, {cfg.num_frames}), got "
+            if frames.size and (frames.min() < 0 or frames.max() >= len(times)):
+                raise IndexError(f"frame indices must lie in [0, {len(times)}), got "
                                  f"{frames.tolist()}")
         canvas = np.empty((len(frames), cfg.height, cfg.width, 3), dtype=np.uint8)
-        canvas[...] = background(scene.background_seed, cfg.height, cfg.width)
+        if scene.tone is None:
+            canvas[...] = background(scene.background_seed, cfg.height, cfg.width)
+        else:
+            canvas[...] = background(scene.background_seed, cfg.height, cfg.width,
+                                     TONE_LEVELS[scene.tone])
         for k in scene.draw_order:
             body = scene.bodies[k]
-            st = body.states(self._times)
+            st = body.states(times)
             draw_object(canvas, body.shape, st["cx"][frames], st["cy"][frames], st["r"][frames],
                         st["cos"][frames], st["sin"][frames], st["rgb"][frames],
                         st["alpha"][frames], st["boxes"][frames])
         return canvas
 
-    def record(self, index: int) -> VideoRecord:
+    def record(self, index: int, label: str = "action", text: str = "action",
+               open_vocabulary: bool = False) -> VideoRecord:
         """Clip ``index`` as a standard record (``path=None``; the pixels come from ``render``).
         ``label_name`` is the action id, ``query`` the first caption, ``tube_*`` the actor's
-        visible frames, ``tracks`` every object's visible frames (category = shape name)."""
-        clip = self.clip(index)
+        visible frames, ``tracks`` every object's visible frames (category = shape name).
 
-        def visible_boxes(obj: WorldObject) -> tuple[list[int], list[tuple]]:
-            frames = np.flatnonzero(obj.visible).tolist()
-            return frames, [tuple(float(v) for v in obj.boxes[f]) for f in frames]
+        Opt-in (``annotations.clip_record``): ``label="appearance"`` / ``text="appearance"``
+        (themed worlds) put the appearance class in ``label`` / the appearance captions in
+        ``captions``; ``open_vocabulary=True`` sets the tracks' category ids and novel flags."""
+        return clip_record(self.clip(index), label=label, text=text,
+                           open_vocabulary=open_vocabulary, novel_shapes=self.config.novel_shapes)
 
-        tube_frames, tube_boxes = visible_boxes(clip.actor_object)
-        tracks = []
-        for obj in clip.objects:
-            frames, boxes = visible_boxes(obj)
-            tracks.append(Track(track_id=obj.track_id, category=obj.shape, frames=frames,
-                                boxes=boxes))
-        return VideoRecord(
-            video_id=clip.video_id, path=None, label=clip.label, label_name=clip.action,
-            captions=list(clip.captions), qa=list(clip.qa), segments=[clip.segment],
-            query=clip.captions[0], duration=clip.duration, tube_frames=tube_frames,
-            tube_boxes=tube_boxes, tracks=tracks,
-            source=f"world:{self.split}:{clip.index}")
+    def grounding_records(self, index: int, queries: str = "first") -> list[VideoRecord]:
+        """Event video ``index`` as one record per event query (``annotations.grounding_records``:
+        query, moment, saliency, the actor's tube during the moment, every track)."""
+        return grounding_records(self.clip(index), queries=queries,
+                                 novel_shapes=self.config.novel_shapes)
 
     # --- stills --------------------------------------------------------------------------------
 
@@ -620,7 +352,7 @@ class SyntheticWorld:
                              f"({', '.join(self.shapes)})")
         cfg = self.config
         s, height, width = cfg.scale, cfg.height, cfg.width
-        rng = self._rng(_STILL_STREAM, index)
+        rng = self._rng(STILL_STREAM, index)
         count = int(rng.integers(1, 4)) if num_objects is None else int(num_objects)
         palette = rng.permutation(len(COLOURS))
         cells = rng.permutation(_GRID * _GRID)

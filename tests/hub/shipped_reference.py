@@ -1,0 +1,60 @@
+"""The outputs of every shipped checkpoint on fixed world clips, and their test metrics: recorded
+into ``shipped_outputs.json`` when a checkpoint is (re-)exported, compared by ``test_shipped.py``.
+
+    python tests/hub/shipped_reference.py            # re-record every shipped checkpoint
+
+A refactor must reproduce them exactly; a re-exported checkpoint (new sha256) is re-recorded.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import lightning as L
+import torch
+
+RECORD = Path(__file__).with_name("shipped_outputs.json")
+
+
+def outputs(task, entry: dict) -> dict:
+    """Forward outputs on the first test batch of 8 world clips × 2 views, and the test metrics."""
+    from zoo.data.world import WorldDataModule
+
+    mode = getattr(task, "mode", None) if entry["task"] == "qa" else None
+    data = WorldDataModule(train_size=1, val_size=1, test_size=8, batch_size=8, test_clips=2,
+                           num_frames=entry["evaluation"]["num_frames"], qa_format=mode)
+    data.connect(task.preprocess)
+    batch = next(iter(data.test_dataloader()))
+    with torch.no_grad():
+        if entry["task"] == "recognition":
+            result = {"probs": task(batch["video"]).tolist()}
+        elif entry["task"] == "retrieval":
+            result = {"video": task(batch["video"]).tolist(),
+                      "text": task.embed_texts([c[0] for c in batch["captions"]]).tolist()}
+        elif entry["task"] == "captioning":
+            result = {"captions": task.generate(batch["video"])}
+        elif entry["task"] == "qa":
+            result = {"probs": task(batch["video"], batch["question"], batch.get("choices")).tolist()}
+        else:
+            raise NotImplementedError(f"no recorded outputs for task {entry['task']!r} yet")
+    trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, enable_checkpointing=False)
+    result["metrics"] = {k: float(v) for k, v in trainer.test(task, datamodule=data, verbose=False)[0].items()}
+    result["sha256"] = entry["files"]["model.safetensors"]["sha256"]
+    return result
+
+
+def main() -> None:
+    import zoo
+    from zoo.hub.index import load_index
+    from zoo.hub.paths import REPO_ROOT
+
+    torch.set_num_threads(2)
+    recorded = {entry["name"]: outputs(zoo.from_pretrained(entry["name"]), entry)
+                for entry in load_index(REPO_ROOT / "checkpoints" / "index.json")["models"] if entry["folder"]}
+    RECORD.write_text(json.dumps(recorded, indent=1) + "\n")
+    print(f"recorded {len(recorded)} checkpoints in {RECORD}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
