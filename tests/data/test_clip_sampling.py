@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zoo.data.sampling import DenseSampler, UniformSegmentSampler, make_sampler
+from zoo.data.sampling import ClipLengthSampler, DenseSampler, UniformSegmentSampler, make_sampler
 
 
 def rng(seed=0):
@@ -90,6 +90,45 @@ def test_dense_short_video_repeat_last_or_loop():
     assert DenseSampler(4, stride=2, train=False, pad="loop")(5) == [[0, 2, 4, 1]]
     assert DenseSampler(4, stride=2, train=True)(5, rng(0)) == [[0, 2, 4, 4]]
     assert DenseSampler(3, clips=2, train=False)(1) == [[0, 0, 0], [0, 0, 0]]
+
+
+# -- one frame per clip of clip_length seconds -------------------------------------------------
+
+def test_clip_length_test_takes_clip_centres():
+    # 40 frames at 8 fps, 1-s clips: clips [0, 8), [8, 16), ... centres 4, 12, 20, 28, 36
+    assert ClipLengthSampler(8, clip_length=1.0, train=False)(40, fps=8) == [[4, 12, 20, 28, 36]]
+    # 37 frames: the last clip [32, 37) is partial, its centre 36 stays inside it
+    assert ClipLengthSampler(8, clip_length=1.0, train=False)(37, fps=8) == [[4, 12, 20, 28, 36]]
+    # two views at offsets 1/4 and 3/4 of each clip
+    assert ClipLengthSampler(8, clip_length=1.0, clips=2, train=False)(16, fps=8) == \
+        [[2, 10], [6, 14]]
+    # 2-s clips at 3 fps: L = 6 frames per clip
+    assert ClipLengthSampler(8, clip_length=2.0, train=False)(13, fps=3) == [[3, 9, 12]]
+
+
+def test_clip_length_fractional_clips_and_train_draws():
+    # 1.5 frames per clip: clips start at ceil(1.5 j) = 0, 2, 3, 5, 6, 8, 9 (10 frames)
+    views = ClipLengthSampler(8, clip_length=0.5, train=True)(10, rng(0), fps=3)
+    starts, ends = [0, 2, 3, 5, 6, 8, 9], [2, 3, 5, 6, 8, 9, 10]
+    assert len(views[0]) == 7
+    assert all(s <= i < e for i, s, e in zip(views[0], starts, ends))
+    assert views == ClipLengthSampler(8, clip_length=0.5, train=True)(10, rng(0), fps=3)
+
+
+def test_clip_length_falls_back_to_uniform_past_num_frames():
+    # 10 clips > 4 frames: TSN over the 80 frames
+    assert ClipLengthSampler(4, clip_length=1.0, train=False)(80, fps=8) == \
+        UniformSegmentSampler(4, train=False)(80)
+
+
+def test_clip_length_needs_fps_and_is_variable_length():
+    sampler = make_sampler("clip_length", num_frames=8, clip_length=2.0, train=False)
+    assert isinstance(sampler, ClipLengthSampler) and sampler.variable_length
+    assert not UniformSegmentSampler(4).variable_length
+    with pytest.raises(ValueError, match="fps"):
+        sampler(16)
+    with pytest.raises(ValueError, match="clip_length"):
+        ClipLengthSampler(8, clip_length=0.0)
 
 
 # -- contract ------------------------------------------------------------------------------------

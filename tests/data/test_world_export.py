@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from zoo.commands import main
-from zoo.data.formats import (parse_charades_sta, parse_kinetics, parse_msrvtt, parse_msrvtt_jsfusion,
-                              parse_msrvtt_qa, parse_nextqa, parse_ucf101)
+from zoo.data.formats import (PARSERS, parse_charades_sta, parse_kinetics, parse_msrvtt,
+                              parse_msrvtt_jsfusion, parse_msrvtt_qa, parse_nextqa, parse_ucf101)
 from zoo.data.world.synthetic import ACTION_PHRASES, ACTIONS, QUESTION_TYPES, SyntheticWorld, WorldConfig
 from zoo.data.video import VideoReader, decord_available
 from zoo.data.world.export import FORMATS, NEXTQA_TYPES, export_world, ucf_class_name
@@ -257,3 +257,45 @@ def test_cli_export_world(tmp_path, capsys):
     with pytest.raises(FileExistsError):
         main(args)
     assert main(args + ["--overwrite"]) == 0
+    events = ["export-world", "--out", str(tmp_path / "events"), "--formats", "qvhighlights",
+              "--train", "1", "--val", "0", "--test", "0", "--frames", "48", "--height", "16",
+              "--width", "16", "--events", "2", "3", "--min-frames", "40"]
+    assert main(events) == 0
+    config = json.loads((tmp_path / "events" / "manifest.json").read_text())["config"]
+    assert (config["min_events"], config["max_events"], config["min_frames"]) == (2, 3, 40)
+
+
+def test_event_videos_of_varying_length_export_in_every_format(tmp_path):
+    """``WorldConfig(max_events=...)``: the grounding formats get one moment per event (and one
+    query per event sentence), every other format still parses, and each file decodes to its
+    clip's own number of frames."""
+    config = WorldConfig(num_frames=40, min_frames=24, height=32, width=32, fps=8.0,
+                         min_events=2, max_events=3)
+    sizes = {"train": 2, "val": 1, "test": 1}
+    manifest = export_world(tmp_path, sizes=sizes, config=config)
+    world = SyntheticWorld("train", 2, config)
+    clips = [world.clip(i) for i in range(2)]
+    assert all(len(c.events) >= 2 for c in clips) and len({c.num_frames for c in clips}) == 2
+    sentences = sum(len(e.sentences) for c in clips for e in c.events)
+    events = sum(len(c.events) for c in clips)
+    charades = parse_charades_sta(tmp_path / "charades_sta" / "charades_sta_train.txt")
+    assert len(charades) == sentences
+    assert {tuple(r.segments[0]) for r in charades} == {
+        tuple(round(t, 2) for t in e.segment) for c in clips for e in c.events}
+    anet = PARSERS["activitynet_captions"](
+        tmp_path / "activitynet_captions" / "captions" / "train.json", granularity="sentence")
+    assert len(anet) == events
+    assert len(PARSERS["qvhighlights"](
+        tmp_path / "qvhighlights" / "data" / "highlight_train_release.jsonl")) == sentences
+    assert len(PARSERS["didemo"](tmp_path / "didemo" / "data" / "train_data.json",
+                                 granularity="sentence")) == sentences
+    vidstg = PARSERS["vidstg"](tmp_path / "vidstg" / "annotations" / "train_annotations.json",
+                               tmp_path / "vidstg" / "vidor" / "training", sentences=["declarative"])
+    assert len(vidstg) == sentences
+    assert len(PARSERS["hcstvg"](tmp_path / "hcstvg" / "anno" / "train.json",
+                                 video_seconds=config.duration)) == 2  # one sentence per video
+    for clip in manifest["clips"][:2]:
+        frames = SyntheticWorld(clip["split"], sizes[clip["split"]], config).clip(clip["index"]).num_frames
+        for fmt in ("sthv2", "hmdb51", "vatex"):
+            with VideoReader(tmp_path / clip["files"][fmt], backend="pyav") as video:
+                assert video.num_frames == frames

@@ -117,10 +117,18 @@ class WorldConfig:
             raise ValueError(f"moment_fraction must satisfy 0 < low <= high <= 1, got "
                              f"{self.moment_fraction}")
         frames = self.min_frames if self.min_frames is not None else self.num_frames
-        if (frames - 1) / self.fps < MIN_SEGMENT:
+        span = (frames - 1) / self.fps
+        if span < MIN_SEGMENT:
             raise ValueError(
-                f"a {frames}-frame event video at {self.fps} fps spans {(frames - 1) / self.fps:.3f} "
-                f"s, shorter than the {MIN_SEGMENT} s action segment: use more frames or a lower fps")
+                f"a {frames}-frame event video at {self.fps} fps spans {span:.3f} s, shorter "
+                f"than the {MIN_SEGMENT} s action segment: use more frames or a lower fps")
+        # the shortest moments, overlapping by half, must fit (events._moments)
+        shortest = min(span, max(MIN_SEGMENT, low * frames / self.fps))
+        if shortest * (self.max_events + 1) / 2 > span + 1e-9:
+            raise ValueError(
+                f"{self.max_events} moments of at least {shortest:.3f} s do not fit in the "
+                f"{span:.3f}-s span of a {frames}-frame event video: use fewer events, more "
+                "frames or a smaller moment_fraction")
 
     @property
     def events(self) -> bool:

@@ -9,10 +9,9 @@ exactly as the single actor of a default clip. Every object has a distinct colou
 colour and shape and its action picks exactly one event: the sentence decides the moment.
 
 Moments. Each lasts ``moment_fraction`` (default 10-50 %) of the video's duration, at least
-``MIN_SEGMENT`` s and at most its span; its start is uniform over the span. Moments may
-overlap, but each keeps at least half of itself to itself: a moment is redrawn (up to
-``PLACEMENT_TRIES`` times, then the least overlapping draw is kept) while its intersection with
-an earlier moment exceeds half the shorter of the two.
+``MIN_SEGMENT`` s and at most its span. Moments may overlap, but no two share more than half of
+the shorter one; they are laid out in time order with random lengths, overlaps and gaps
+(``_moments``), and the actions are assigned to them in random order.
 
 Saliency (QVHighlights-style, one annotator). The video is cut into clips of ``clip_length`` s,
 clip ``k`` covering ``[k c, min((k + 1) c, D))`` (``D`` = duration, the last clip may be short).
@@ -40,7 +39,8 @@ from zoo.data.world.scene import (
 )
 from zoo.data.world.vocab import COLOURS, MAX_OBJECTS
 
-__all__ = ["sample_event_scene", "saliency_scores", "num_clips", "MAX_SCORE"]
+__all__ = ["sample_event_scene", "saliency_scores", "num_clips", "moment_range", "event_frames",
+           "MAX_SCORE"]
 
 #: Highest saliency score (QVHighlights' "Very Good").
 MAX_SCORE = 4
@@ -67,26 +67,48 @@ def saliency_scores(segment: tuple[float, float], duration: float,
     return ids, scores
 
 
+def moment_range(cfg: WorldConfig, duration: float) -> tuple[float, float]:
+    """Shortest and longest moment (seconds) in a video of ``duration`` s: ``moment_fraction``
+    of it, at least ``MIN_SEGMENT`` and at most the span ``duration - 1 / fps``."""
+    span = duration - 1.0 / cfg.fps
+    low, high = cfg.moment_fraction
+    return min(span, max(MIN_SEGMENT, low * duration)), min(span, max(MIN_SEGMENT, high * duration))
+
+
 def _moments(rng: np.random.Generator, cfg: WorldConfig, count: int,
              span: float, duration: float) -> list[tuple[float, float]]:
-    """``count`` moments in ``[0, span]`` (module doc), in drawing order."""
-    low, high = cfg.moment_fraction
-    shortest = min(span, max(MIN_SEGMENT, low * duration))
-    longest = min(span, max(MIN_SEGMENT, high * duration))
-    moments: list[tuple[float, float]] = []
-    for _ in range(count):
-        best, best_overlap = None, math.inf
-        for _ in range(_PLACEMENT_TRIES):
-            length = _uniform(rng, shortest, longest)
-            t0 = _uniform(rng, 0.0, span - length)
-            candidate = (t0, t0 + length)
-            overlap = max((min(candidate[1], m[1]) - max(candidate[0], m[0]))
-                          / min(length, m[1] - m[0]) for m in moments) if moments else 0.0
-            if overlap < best_overlap:
-                best, best_overlap = candidate, overlap
-            if overlap <= 0.5:
-                break
-        moments.append(best)
+    """``count`` moments in ``[0, span]``, in time order (module doc).
+
+    Lengths ``L_k`` are drawn in ``moment_range``; consecutive moments may overlap by up to half
+    the shorter (``o_k``: 0 or, with probability 1/2, uniform in ``[0, min(L_k, L_k+1) / 2]``;
+    a gap can still separate them), and the remaining slack ``span - (sum L - sum o)`` is spread
+    as gaps before, between and after the moments (Dirichlet(1, ..., 1) proportions). Lengths
+    and overlaps are redrawn (up to ``_PLACEMENT_TRIES`` times, then the tightest layout: all
+    shortest, overlapping by half) until the moments fit. Moments two apart never meet: moment
+    ``k`` ends before the middle of moment ``k + 1``, where moment ``k + 2`` starts at the
+    earliest.
+    """
+    shortest, longest = moment_range(cfg, duration)
+    for attempt in range(_PLACEMENT_TRIES + 1):
+        if attempt < _PLACEMENT_TRIES:
+            lengths = [_uniform(rng, shortest, longest) for _ in range(count)]
+            overlaps = [rng.random() * 0.5 * min(a, b) * (rng.random() < 0.5)
+                        for a, b in zip(lengths, lengths[1:])]
+        else:  # the tightest layout, which WorldConfig checks fits
+            lengths = [shortest] * count
+            overlaps = [0.5 * shortest] * (count - 1)
+        slack = span - (sum(lengths) - sum(overlaps))
+        if slack >= 0:
+            break
+    else:
+        raise ValueError(f"{count} moments of at least {shortest:.3f} s do not fit in a "
+                         f"{span:.3f}-s span")  # WorldConfig rules this out
+    gaps = rng.dirichlet(np.ones(count + 1)) * slack
+    moments, t = [], float(gaps[0])
+    for k, length in enumerate(lengths):
+        moments.append((t, t + length))
+        if k + 1 < count:
+            t = t + length - overlaps[k] + float(gaps[k + 1])
     return moments
 
 
@@ -119,7 +141,7 @@ def sample_event_scene(rng: np.random.Generator, cfg: WorldConfig, actions: Sequ
     num_distractors = int(rng.integers(min(cfg.min_distractors, room), room + 1))
     chosen = [actions[int(i)] for i in rng.permutation(len(actions))[:count]]
     palette = iter([COLOURS[i] for i in rng.permutation(len(COLOURS))])  # distinct colours
-    moments = _moments(rng, cfg, count, span, duration)
+    moments = _moments(rng, cfg, count, span, duration)  # time order
     bodies: list[_Body] = []
     for action, segment in zip(chosen, moments):
         colour = next(palette)

@@ -1,5 +1,6 @@
 """Scenes of the synthetic world: how objects move (``_Body``), what a clip is made of
-(``_Scene``), and how a clip's scene is drawn from its generator (``sample_scene``).
+(``_Scene``), and how a default clip's scene is drawn from its generator (``_sample_scene``;
+event videos: ``events.sample_event_scene``).
 
 Everything here is a pure function of a ``numpy.random.Generator`` and a ``WorldConfig``; the
 order of the draws is part of the world's definition (changing it changes every clip), so new

@@ -104,6 +104,10 @@ class SyntheticWorld:
     >>> two = world.render(0, frames=[3, 7])      # == video[[3, 7]]
     >>> record = world.record(0)                  # a zoo.data.records.VideoRecord
     >>> still = world.still(0, num_objects=1)     # a single-frame scene for pretraining
+    >>> events = SyntheticWorld("val", 10, WorldConfig(num_frames=64, min_events=2, max_events=3))
+    >>> queries = events.grounding_records(0)     # one record per event (query, moment, tube)
+    >>> themed = SyntheticWorld("val", 10, WorldConfig(appearance=True))
+    >>> themed.clip(0).appearance_name           # e.g. "squares on a dark background"
     """
 
     def __init__(self, split: str = "train", size: int = 1000,

@@ -4,7 +4,7 @@
 writes it **losslessly** at the world's fps (``zoo.data.world.export.media``) and lays it out as
 each benchmark distributes its data, so that the real parsers (``zoo.data.formats``) and the real
 datamodules (``zoo.data.benchmarks``) read it end to end and decode exactly the frames the world
-rendered. Command line: ``zoo export-world --out DIR [--formats ...]``.
+rendered. Command line: ``zoo export-world --out DIR [--formats ...] [--events MIN MAX]``.
 
 Each ``<format>/`` folder is the ``root`` of its datamodule; one writer module per format says
 what it writes and the choices it makes (all deterministic in ``(seed, split, index)``)::
@@ -28,9 +28,9 @@ say in their module where the world's splits go (UCF101, Charades-STA, TGIF-QA: 
 only; test lists without labels — Something-Something, TAO, QVHighlights — are written without
 them, as released).
 
-Grounding formats (Charades-STA aside) annotate ``common.clip_events(clip)``: today one event per
-clip (the actor's action segment and tube); a world with several events per clip only changes
-that function.
+Grounding formats annotate ``common.clip_events(clip)``: one event per default clip (the actor's
+action segment and tube), one per ``WorldEvent`` of an event video (``WorldConfig(max_events=...)``,
+``--events``), each with its own moment, sentences and target.
 """
 
 from __future__ import annotations
@@ -198,11 +198,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=defaults.height)
     parser.add_argument("--width", type=int, default=defaults.width)
     parser.add_argument("--fps", type=float, default=defaults.fps)
+    parser.add_argument("--events", type=int, nargs=2, default=None, metavar=("MIN", "MAX"),
+                        help="event videos for grounding: MIN-MAX events per clip (default: one "
+                             "action per clip)")
+    parser.add_argument("--min-frames", type=int, default=None,
+                        help="event videos: each clip draws its length in [MIN_FRAMES, --frames]")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing export")
 
 
 def run(args: argparse.Namespace) -> int:
-    config = WorldConfig(num_frames=args.frames, height=args.height, width=args.width, fps=args.fps)
+    events = {}
+    if args.events:
+        events = {"min_events": args.events[0], "max_events": args.events[1],
+                  "min_frames": args.min_frames}
+    elif args.min_frames is not None:
+        raise SystemExit("zoo export-world: --min-frames needs --events MIN MAX")
+    config = WorldConfig(num_frames=args.frames, height=args.height, width=args.width,
+                         fps=args.fps, **events)
     manifest = export_world(args.out, formats=args.formats, seed=args.seed, config=config,
                             sizes={split: getattr(args, split) for split in SPLITS},
                             overwrite=args.overwrite)

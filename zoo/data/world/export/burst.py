@@ -68,8 +68,8 @@ def write(ctx: Context) -> list[Placement]:
                 "track_category_ids": {str(o.track_id): category_id(o.shape)
                                        for o in clip.objects},
                 "segmentations": segmentations})
-            placements.append(Placement(clip, f"burst/frames/{split}/{DATASET}/{seq}", seq,
-                                        frames=frames))
+            placements.append(Placement(clip, f"burst/frames/{split}/{DATASET}/{seq}",
+                                        f"{DATASET}/{seq}", frames=frames))
         write_json(root / "annotations" / file, {
             "split": split, "categories": world_categories(ctx.config, frequency=False),
             "sequences": sequences})

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
+from zoo.data.world.events import event_frames
 from zoo.data.world.synthetic import WorldClip, WorldConfig
 
 __all__ = ["SPLITS", "SPLIT_VALUES", "Ids", "Placement", "Context", "Event", "clip_events",
@@ -200,19 +201,22 @@ class Event:
 def clip_events(clip: WorldClip) -> list[Event]:
     """The events the grounding writers annotate, in time order.
 
-    Today's world has one event per clip: the actor's action over ``clip.segment``, described by
-    every caption. Every grounding writer iterates over this list, so a world with several events
-    per clip only needs this function to return them all."""
-    return [Event(segment=tuple(clip.segment), captions=tuple(clip.captions),
-                  track_id=clip.actor_object.track_id, action=clip.action)]
+    A default clip has one: the actor's action over ``clip.segment``, described by every caption.
+    An event video (``WorldConfig(max_events=...)``) has one per ``WorldEvent``: its actor, its
+    moment and its own sentences (a video's ``captions`` then narrate every event)."""
+    if clip.events:
+        return [Event(segment=(float(e.segment[0]), float(e.segment[1])),
+                      captions=tuple(e.sentences), track_id=clip.objects[e.actor].track_id,
+                      action=e.action) for e in clip.events]
+    return [Event(segment=(float(clip.segment[0]), float(clip.segment[1])),
+                  captions=tuple(clip.captions), track_id=clip.actor_object.track_id,
+                  action=clip.action)]
 
 
 def frames_in(segment: Sequence[float], fps: float, num_frames: int) -> list[int]:
-    """The frames ``k`` whose time ``k / fps`` lies in ``[start, end]`` (a 1e-9 s tolerance)."""
-    start, end = segment
-    first = max(0, math.ceil(start * fps - 1e-9))
-    last = min(num_frames - 1, math.floor(end * fps + 1e-9))
-    return list(range(first, last + 1))
+    """The frames ``k`` whose time ``k / fps`` lies in ``[start, end]`` (the world's rule for the
+    frames of a moment, ``zoo.data.world.events.event_frames``)."""
+    return event_frames(tuple(segment), fps, num_frames)
 
 
 # ------------------------------------------------------------------------------------------------

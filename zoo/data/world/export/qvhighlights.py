@@ -13,39 +13,28 @@ decimals (the release's windows are whole, even seconds — a 2-s clip grid too 
 world's clips, whose length is a few seconds), ``duration`` the clip length (an integer when
 whole, as released). ``relevant_clip_ids``: the 2-s clips the window overlaps; ``saliency_scores``:
 three annotators' 0-4 scores per relevant clip from the share of the clip the event covers
-(``qvhighlights_saliency``).
+(``qvhighlights_saliency``; the world's own saliency of event videos uses its ``clip_length``,
+not QVHighlights' 2 s).
 """
 
 from __future__ import annotations
 
 import json
-import math
 
 from zoo.data.formats.qvhighlights import CLIP_LENGTH, MAX_SALIENCY
+from zoo.data.world.events import saliency_scores
 from zoo.data.world.export.common import (SPLITS, Context, Placement, clip_events, number,
                                           sentence, write_text)
 
-__all__ = ["write", "qvhighlights_clips", "qvhighlights_saliency"]
+__all__ = ["write", "qvhighlights_saliency"]
 
 
-def qvhighlights_clips(segment) -> list[int]:
-    """The 2-s clips ``[2k, 2k + 2)`` that the segment ``[t0, t1]`` overlaps."""
-    t0, t1 = segment
-    return list(range(math.floor(t0 / CLIP_LENGTH), max(math.ceil(t1 / CLIP_LENGTH),
-                                                        math.floor(t0 / CLIP_LENGTH) + 1)))
-
-
-def qvhighlights_saliency(segment, duration: float) -> list[list[int]]:
-    """Per relevant clip, three annotators' scores: ``round(4 * covered share)`` (at least 1),
-    the same + 1 on odd clips (at most 4), and the same - 1 (at least 0)."""
-    t0, t1 = segment
-    rows = []
-    for k in qvhighlights_clips(segment):
-        start, end = k * CLIP_LENGTH, min((k + 1) * CLIP_LENGTH, duration)
-        share = (min(t1, end) - max(t0, start)) / max(end - start, 1e-9)
-        base = max(1, min(MAX_SALIENCY, round(MAX_SALIENCY * share)))
-        rows.append([base, min(MAX_SALIENCY, base + k % 2), max(0, base - 1)])
-    return rows
+def qvhighlights_saliency(segment, duration: float) -> tuple[list[int], list[list[int]]]:
+    """``(relevant_clip_ids, saliency_scores)`` of a moment: the 2-s clips it overlaps and three
+    annotators' 0-4 scores per clip — the world's score ``s`` (``events.saliency_scores``:
+    ``ceil(4 * covered share)``), ``s + 1`` on odd clips (at most 4), and ``s - 1``."""
+    ids, scores = saliency_scores(tuple(segment), duration, CLIP_LENGTH)
+    return ids, [[s, min(MAX_SALIENCY, s + k % 2), max(0, s - 1)] for k, s in zip(ids, scores)]
 
 
 def write(ctx: Context) -> list[Placement]:
@@ -60,10 +49,9 @@ def write(ctx: Context) -> list[Placement]:
                     item = {"qid": qid, "query": sentence(caption),
                             "duration": number(clip.duration), "vid": vid}
                     if split != "test":
-                        item["relevant_clip_ids"] = qvhighlights_clips(event.segment)
-                        item["saliency_scores"] = qvhighlights_saliency(event.segment,
-                                                                        clip.duration)
-                        item["relevant_windows"] = [[number(t) for t in event.segment]]
+                        ids, scores = qvhighlights_saliency(event.segment, clip.duration)
+                        item.update(relevant_clip_ids=ids, saliency_scores=scores,
+                                    relevant_windows=[[number(t) for t in event.segment]])
                     lines.append(json.dumps(item))
                     qid += 1
             placements.append(Placement(clip, f"qvhighlights/videos/{vid}.mp4", vid))

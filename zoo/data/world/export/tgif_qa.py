@@ -11,11 +11,10 @@ one; decord cannot open GIFs, so ``video_backend="auto"`` falls back to PyAV wit
 Splits: world train -> ``Train``, test -> ``Test`` (TGIF-QA has no validation files; the world's
 val clips are not exported). What the world's questions become:
 
-- ``action`` (5-way): the world's multiple-choice ``action`` question ("what is the red square
+- ``action`` (5-way): the world's multiple-choice ``action`` questions ("what is the red square
   doing?", the choices are action phrases);
-- ``transition`` (5-way): the world's multiple-choice ``direction`` question — with one action
-  per clip there is no before / after pair to ask about (a multi-event world can ask "what does
-  X do after ...?");
+- ``transition`` (5-way): the world's multiple-choice ``direction`` questions — the world asks
+  no before / after question (TGIF's "what does X do after Y?");
 - ``frameqa``: the world's open-ended ``colour`` (type 2), ``shape`` (0, object) and ``count``
   (1, number: a word, as TGIF's) questions, ``description`` = the clip's first caption;
 - ``count``: the world's ``count`` question with the number of objects as an integer.
@@ -54,18 +53,18 @@ def write(ctx: Context) -> list[Placement]:
     for split in ("train", "test"):
         for clip in ctx.clips[split]:
             gif = ctx.ids.get("tgif", clip)
-            mc = {q.question_type: q for q in clip.qa if q.choices}
-            open_ended = {q.question_type: q for q in clip.qa if not q.choices}
             for task, qtype in (("action", "action"), ("transition", "direction")):
-                q = mc[qtype]
-                rows[split, task].append((gif, q.question, *q.choices, q.answer_index,
-                                          vid_id(task), key))
-            for qtype, code in FRAMEQA_TYPE_OF.items():
-                q = open_ended[qtype]
-                rows[split, "frameqa"].append((gif, q.question, q.answer, code, vid_id("frameqa"),
-                                               key, clip.captions[0]))
-            rows[split, "count"].append((gif, open_ended["count"].question, len(clip.objects),
-                                         vid_id("count"), key))
+                for q in (q for q in clip.qa if q.choices and q.question_type == qtype):
+                    rows[split, task].append((gif, q.question, *q.choices, q.answer_index,
+                                              vid_id(task), key))
+            for q in clip.qa:
+                if not q.choices and q.question_type in FRAMEQA_TYPE_OF:
+                    rows[split, "frameqa"].append((gif, q.question, q.answer,
+                                                   FRAMEQA_TYPE_OF[q.question_type],
+                                                   vid_id("frameqa"), key, clip.captions[0]))
+            for q in (q for q in clip.qa if not q.choices and q.question_type == "count"):
+                rows[split, "count"].append((gif, q.question, len(clip.objects), vid_id("count"),
+                                             key))
             placements.append(Placement(clip, f"tgif_qa/gifs/{gif}.gif", gif))
             key += 1
     for task, header in TGIF_HEADERS.items():

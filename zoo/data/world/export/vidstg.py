@@ -6,8 +6,8 @@
   the whole clip (``end_fid`` inclusive: ``frame_count - 1``); ``temporal_gt`` the event's frames
   (``[first, last + 1)``, end exclusive: the frames whose time lies in the segment);
   ``captions`` (declarative) are the event's captions with a full stop, ``questions``
-  (interrogative) the world's open-ended ``shape`` question ("which shape is moving left?") when
-  the event is the actor's; both target the event's object (``target_id``, a VidOR ``tid``);
+  (interrogative) the world's open-ended ``shape`` questions about the event's action ("which
+  shape is moving left?"); both target the event's object (``target_id``, a VidOR ``tid``);
   ``used_relation`` names the event (subject = the target, object = the first other object,
   predicate = the action);
 - ``vidor/{training,validation}/<dir>/<vid>.json``: VidOR's annotation of each clip (compact
@@ -27,7 +27,7 @@ import json
 
 from zoo.data.world.export.common import (SPLITS, Context, Placement, clip_events, frames_in,
                                           pixel_box, write_json, write_text)
-from zoo.data.world.synthetic import WorldClip
+from zoo.data.world.synthetic import ACTION_PHRASES, WorldClip
 
 __all__ = ["write", "VIDOR_FOLDERS"]
 
@@ -66,13 +66,11 @@ def _relation(clip: WorldClip, event, moment: list[int]) -> dict:
 
 def _entries(ctx: Context, clip: WorldClip, events, moments) -> list[dict]:
     entries = []
-    shape_question = next(q for q in clip.qa if q.question_type == "shape" and not q.choices)
     for event, moment in zip(events, moments):
         target = event.track_id - 1
-        questions = []
-        if event.track_id == clip.actor_object.track_id:
-            questions.append({"description": shape_question.question, "type": "object",
-                              "target_id": target})
+        questions = [{"description": q.question, "type": "object", "target_id": target}
+                     for q in clip.qa if q.question_type == "shape" and not q.choices
+                     and ACTION_PHRASES[event.action] in q.question]
         entries.append({
             "vid": ctx.ids.nextqa(clip), "fps": float(clip.fps), "frame_count": clip.num_frames,
             "used_segment": {"begin_fid": 0, "end_fid": clip.num_frames - 1},
