@@ -65,6 +65,20 @@ class VideoFeatures:
         return x.repeat_interleave(self.views, dim=0)
 
 
+@dataclass
+class TextTokens:
+    """A sentence seen token by token, for heads that attend over words (grounding).
+
+    tokens [N, L, W]  the text tower's per-token states after its final norm (W = text width)
+    mask   [N, L]     True for real tokens (start token .. end token), False for padding
+    pooled [N, D]     the sentence embedding in the joint space (what ``encode_text`` returns)
+    """
+
+    tokens: torch.Tensor
+    mask: torch.Tensor
+    pooled: torch.Tensor
+
+
 def mean_of_normalised(frames: torch.Tensor) -> torch.Tensor:
     """CLIP4Clip's ``meanP``: L2-normalise each frame embedding ``[B, T, D]``, average over T."""
     return F.normalize(frames, dim=-1).mean(dim=1)
@@ -133,6 +147,21 @@ class VideoTextModel(nn.Module):
     def encode_text(self, texts: Union[Sequence[str], torch.Tensor]) -> torch.Tensor:
         """``list[str]`` (or token ids ``[N, ctx]``) -> ``[N, D]`` in the joint space."""
         return self.backbone.encode_text(texts)
+
+    def encode_text_tokens(self, texts: Union[Sequence[str], torch.Tensor]) -> TextTokens:
+        """``list[str]`` (or token ids ``[N, ctx]``) -> :class:`TextTokens` through the same text
+        path as ``encode_text`` (paradigms that change the text path override both)."""
+        tokens = texts if isinstance(texts, torch.Tensor) else self.tokenize(texts)
+        pool = self.backbone.pool_index(tokens)
+        pooled, states = self.backbone.encode_text_embeddings(
+            self.backbone.token_embeddings(tokens), pool, return_tokens=True)
+        mask = torch.arange(tokens.shape[1], device=tokens.device)[None] <= pool[:, None]
+        return TextTokens(tokens=states, mask=mask, pooled=pooled)
+
+    @property
+    def text_width(self) -> int:
+        """W: width of ``TextTokens.tokens``."""
+        return self.backbone.text_width
 
     def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
         return self.backbone.tokenize(texts)

@@ -46,7 +46,7 @@ import torch
 from torch import nn
 
 from zoo.backbones.clip import Backbone
-from zoo.interfaces import VideoFeatures
+from zoo.interfaces import TextTokens, VideoFeatures
 from zoo.paradigms.layers.framewise import FrameWiseModel
 from zoo.paradigms.layers.temporal import TemporalTransformer, make_blocks
 from zoo.registry import PARADIGMS
@@ -195,9 +195,9 @@ class PromptTuning(FrameWiseModel):
                              grid=features.grid, pooled=embedding)
 
     # ------------------------------------------------------------------ text
-    def encode_text(self, texts: Union[Sequence[str], torch.Tensor]) -> torch.Tensor:
-        if self.text_prefix is None:
-            return super().encode_text(texts)
+    def _prompted_text(self, texts: Union[Sequence[str], torch.Tensor]):
+        """The token ids, the embeddings with the context vectors inserted, and the shifted
+        end-token index of ``texts`` (a clear error when a text does not fit)."""
         tokens = texts if isinstance(texts, torch.Tensor) else self.tokenize(texts)
         eot = self.backbone.pool_index(tokens)
         shift = self.text_prefix.shape[0] + self.text_postfix.shape[0]
@@ -210,7 +210,23 @@ class PromptTuning(FrameWiseModel):
                              f"{shift} prompt context vectors it does not fit the backbone's "
                              f"{context}-token context. Shorten it or lower prefix_length / postfix_length")
         x = insert_text_context(self.backbone.token_embeddings(tokens), eot, self.text_prefix, self.text_postfix)
-        return self.backbone.encode_text_embeddings(x, eot + shift)
+        return tokens, x, eot + shift
+
+    def encode_text(self, texts: Union[Sequence[str], torch.Tensor]) -> torch.Tensor:
+        if self.text_prefix is None:
+            return super().encode_text(texts)
+        _, x, eot = self._prompted_text(texts)
+        return self.backbone.encode_text_embeddings(x, eot)
+
+    def encode_text_tokens(self, texts: Union[Sequence[str], torch.Tensor]) -> TextTokens:
+        """With text context: the states of every position, context vectors included (they are
+        part of what the text tower attends over); the mask covers start .. shifted end token."""
+        if self.text_prefix is None:
+            return super().encode_text_tokens(texts)
+        tokens, x, eot = self._prompted_text(texts)
+        pooled, states = self.backbone.encode_text_embeddings(x, eot, return_tokens=True)
+        mask = torch.arange(tokens.shape[1], device=tokens.device)[None] <= eot[:, None]
+        return TextTokens(tokens=states, mask=mask, pooled=pooled)
 
     def text_parameters(self) -> Iterator[nn.Parameter]:
         yield from super().text_parameters()
