@@ -12,6 +12,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+import zoo.backbones.clip  # noqa: F401  (registers zoo's open_clip architectures: zoo-tiny)
 from zoo.backbones.specs import TINY_WEIGHTS_NAME
 from zoo.hub.tables import END, START
 from zoo.hub.sync import Layout

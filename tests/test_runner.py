@@ -63,3 +63,55 @@ def test_old_forms_are_rewritten_with_a_deprecation_warning():
         warnings.simplefilter("error")
         # a task's own argument is not moved
         assert expand_arguments(["--model.init_args.head", "text"]) == ["--model.init_args.head", "text"]
+
+
+# ---------------------------------------------------------------------- run folders
+def test_a_run_folder_is_named_by_its_recipe():
+    from zoo.runner import default_run_name
+
+    def config(task, spec, data):
+        return {"model": {"class_path": task, "init_args": {"model": {"class_path": spec}}},
+                "data": {"class_path": data}}
+
+    assert default_run_name(config("zoo.tasks.RetrievalTask", "zoo.paradigms.lora.LoraSpec",
+                                   "zoo.data.world.WorldDataModule")) == "retrieval/lora"
+    assert default_run_name(config("zoo.tasks.RecognitionTask", "zoo.paradigms.adapter.AdapterSpec",
+                                   "zoo.data.benchmarks.KineticsDataModule")) == "recognition/kinetics/adapter"
+
+
+def test_fit_test_and_a_new_fit_share_one_stable_run_folder(tmp_path, monkeypatch):
+    """`zoo fit` writes <root>/<task>/<paradigm>/ (config, metrics, checkpoints/last.ckpt);
+    `zoo test --config <run>/config.yaml --ckpt_path last` tests that checkpoint and logs into
+    <run>/test/ without touching the run's own files; a new `zoo fit` there starts over."""
+    import csv
+    import sys
+
+    from zoo.runner import run_cli
+
+    monkeypatch.setattr(sys, "argv", ["zoo"])
+    small = ["--recipe", "recognition/postnet", "--model.model.backbone_pretrained", "false",
+             "--model.model.num_frames", "2", "--data.init_args.train_size", "2",
+             "--data.init_args.val_size", "2", "--data.init_args.test_size", "2",
+             "--data.init_args.batch_size", "2", "--trainer.max_epochs", "1",
+             "--trainer.num_sanity_val_steps", "0", "--trainer.enable_progress_bar", "false",
+             "--trainer.enable_model_summary", "false", "--trainer.default_root_dir", str(tmp_path)]
+    fit = run_cli(["fit", *small])
+    run = tmp_path / "recognition" / "postnet"
+    last = run / "checkpoints" / "last.ckpt"
+    assert fit.run_dir == run and last.is_file() and fit.trainer.checkpoint_callback.last_model_path == str(last)
+    saved = {name: (run / name).read_bytes() for name in ("config.yaml", "metrics.csv")}
+
+    tested = run_cli(["test", "--config", str(run / "config.yaml"), "--ckpt_path", "last",
+                      "--trainer.enable_progress_bar", "false"])
+    assert tested.trainer.ckpt_path == str(last)
+    with (run / "test" / "metrics.csv").open(newline="") as handle:
+        assert any(row.get("test/top1") for row in csv.DictReader(handle))
+    assert {name: (run / name).read_bytes() for name in saved} == saved
+    test_config = yaml.safe_load((run / "test" / "config.yaml").read_text())
+    assert test_config["trainer"]["logger"]["init_args"]["version"] == ""  # it names the run, reusable
+
+    stale = run / "checkpoints" / "epoch=7-step=99.ckpt"  # an earlier, longer run's
+    stale.write_bytes(last.read_bytes())
+    with pytest.warns(UserWarning, match="held the checkpoints of an earlier run"):
+        run_cli(["fit", *small])
+    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["epoch=0-step=1.ckpt", "last.ckpt"]

@@ -171,6 +171,28 @@ class VideoTextModel(nn.Module):
         """Whether ``encode_text`` depends on trainable parameters (else tasks may cache it)."""
         return any(p.requires_grad for p in self.text_parameters())
 
+    # ------------------------------------------------------------------ the text tower
+    @property
+    def uses_text(self) -> bool:
+        """Whether the paradigm itself needs the text tower, whatever the task: by default when
+        part of the text path trains (``full``'s ``both``, ``partial``'s ``text``, prompt's text
+        context). A paradigm whose text use depends on the task's (distillation's text term)
+        says False. ``ModelSpec.build`` drops the tower when neither the task nor this needs it."""
+        return self.text_is_trainable
+
+    @property
+    def has_text_tower(self) -> bool:
+        """Whether the backbone still holds its text tower (see :meth:`drop_text_tower`)."""
+        return self.backbone.has_text_tower
+
+    def drop_text_tower(self) -> None:
+        """Delete the backbone's text tower and free its memory (the model then encodes video
+        only; ``encode_text`` raises). Refused when the paradigm uses text."""
+        if self.uses_text:
+            raise ValueError(f"paradigm {self.paradigm!r} (variant {self.variant!r}) uses the text tower; "
+                             "it cannot be dropped")
+        self.backbone.drop_text_tower()
+
     def text_parameters(self) -> Iterator[nn.Parameter]:
         """Parameters ``encode_text`` reads; paradigms that add text-side modules extend this."""
         clip = self.backbone.clip

@@ -42,6 +42,11 @@ class ModelSpec:
         num_frames: frames per clip.
         backbone_pretrained: ``True`` (the backbone's default weights), ``False`` (random), an
             open_clip pretrained tag, a local weights file or ``hf-hub:org/name``.
+        text_tower: whether the backbone keeps its text tower. ``None`` (the default): only when
+            the task or the paradigm encodes text (a closed-set recognition head over a
+            paradigm that trains no text path needs none, and saves its memory); ``True``:
+            always (e.g. to classify zero-shot with a model trained with a linear head);
+            ``False``: never (an error when the task or the paradigm needs it).
     """
 
     paradigm: ClassVar[str] = ""
@@ -51,6 +56,7 @@ class ModelSpec:
     variant: Optional[str] = None
     num_frames: int = 8
     backbone_pretrained: Union[bool, str] = True
+    text_tower: Optional[bool] = None
 
     def paradigm_args(self) -> dict[str, Any]:
         """The paradigm's own arguments (every field beyond the base ones)."""
@@ -66,17 +72,27 @@ class ModelSpec:
         the form LightningCLI reads back (``--ckpt_path`` re-parses a checkpoint's hyperparameters)."""
         return {"class_path": f"{type(self).__module__}.{type(self).__name__}", "init_args": dataclasses.asdict(self)}
 
-    def build(self, backbone=None):
+    def build(self, backbone=None, *, task_uses_text: bool = True):
         """The ``VideoTextModel``: over ``backbone`` when given, else over a new backbone built
-        from ``backbone`` / ``backbone_pretrained``."""
+        from ``backbone`` / ``backbone_pretrained``. Its text tower is dropped after the paradigm
+        is built (paradigms may copy from it, as ``postnet``'s ``seqtransf`` does) when
+        ``text_tower`` says so (see the class doc); ``task_uses_text`` is whether the task
+        encodes text (``VideoTask.uses_text``; True, the default, keeps the tower)."""
         if self.model_class is None:
             raise TypeError("ModelSpec is abstract: use a paradigm's spec (e.g. zoo.paradigms.lora.LoraSpec)")
         if backbone is None:
             from zoo.backbones.clip import create_backbone
 
             backbone = create_backbone(self.backbone, pretrained=self.backbone_pretrained)
-        return self.model_class(backbone, variant=self.variant, num_frames=self.num_frames,
-                                **self.paradigm_args())
+        model = self.model_class(backbone, variant=self.variant, num_frames=self.num_frames,
+                                 **self.paradigm_args())
+        needed = task_uses_text or model.uses_text
+        if self.text_tower is False and needed:
+            who = "the task" if task_uses_text else f"paradigm {self.paradigm!r} (variant {model.variant!r})"
+            raise ValueError(f"text_tower=False, but {who} encodes text: leave text_tower unset (or True)")
+        if not (needed if self.text_tower is None else self.text_tower):
+            model.drop_text_tower()
+        return model
 
 
 def paradigm_spec(model_class: type) -> type[ModelSpec]:

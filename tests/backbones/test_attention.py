@@ -64,3 +64,41 @@ def test_converted_backbone_matches_open_clip(backbone_id):
         text_diff = (reference.encode_text(backbone.tokenize(texts)) - backbone.encode_text(texts)).abs().max()
     assert image_diff < 1e-5
     assert text_diff < 1e-5
+
+
+def test_fused_self_attention_equals_the_three_projections_forward_and_backward():
+    """Self-attention runs q/k/v as one product over the concatenated weights; cross-attention
+    (here: key and value equal in value but other tensors) runs the three modules. Same outputs,
+    same gradients for every parameter and the input."""
+    torch.manual_seed(0)
+    attention = LinearAttention(32, 4).train()
+    assert attention._fusable()
+    x = torch.randn(2, 5, 32)
+    results = []
+    for key_of in (lambda t: t, lambda t: t.clone()):
+        attention.zero_grad(set_to_none=True)
+        inputs = x.clone().requires_grad_(True)
+        out = attention(inputs, key_of(inputs), key_of(inputs))[0]
+        out.pow(2).sum().backward()
+        results.append((out.detach(), inputs.grad, {n: p.grad for n, p in attention.named_parameters()}))
+    (fused, fused_input_grad, fused_grads), (plain, plain_input_grad, plain_grads) = results
+    assert (fused - plain).abs().max() < 1e-6
+    assert (fused_input_grad - plain_input_grad).abs().max() < 1e-5
+    for name in plain_grads:
+        assert (fused_grads[name] - plain_grads[name]).abs().max() < 1e-5, name
+
+
+def test_hooked_or_wrapped_projections_see_every_call():
+    """Whatever hooks q_proj (an adapter, a side network reading q) or replaces it (peft LoRA)
+    runs: the fused product is only taken for plain, hook-free Linear layers."""
+    attention = LinearAttention(16, 2).eval()
+    x = torch.randn(1, 3, 16)
+    seen = []
+    handle = attention.q_proj.register_forward_hook(lambda module, args, out: seen.append(out.shape))
+    assert not attention._fusable()
+    attention(x, x, x)
+    handle.remove()
+    assert seen == [torch.Size([1, 3, 16])] and attention._fusable()
+    attention.v_proj = nn.Sequential(attention.v_proj)  # a wrapper, as peft's LoRA layers are
+    assert not attention._fusable()
+    assert attention(x, x, x)[0].shape == (1, 3, 16)

@@ -26,7 +26,7 @@ def test_fit_saves_config_with_data_filled_in_and_resumes(tmp_path, monkeypatch)
     common = ["--recipe", "recognition/postnet", "--model.model.variant", "meanp", *SMALL,
               "--trainer.logger.init_args.save_dir", str(tmp_path), "--trainer.logger.init_args.name", "run"]
     fit = run_cli(["fit", *common], monkeypatch)
-    saved = yaml.safe_load((tmp_path / "run" / "version_0" / "config.yaml").read_text())
+    saved = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
     assert saved["model"]["init_args"]["class_names"][:2] == ["moving left", "moving right"]
     assert "order_dependent" in saved["model"]["init_args"]["class_groups"]
     checkpoint = fit.trainer.checkpoint_callback.last_model_path or fit.trainer.checkpoint_callback.best_model_path
@@ -51,5 +51,7 @@ def test_zoo_list(capsys):
     out = capsys.readouterr().out
     assert "variants meanp, seqtransf, mit, lstm" in out
     assert out.strip().splitlines()[-1] == "postnet_recognition_tiny"
+    assert main(["list", "--task", "segmentation"]) == 2  # a user error: one line, status 2
+    assert capsys.readouterr().err.startswith("zoo: error: unknown task 'segmentation'")
     with pytest.raises(ValueError, match="unknown task"):
-        main(["list", "--task", "segmentation"])
+        main(["list", "--task", "segmentation", "--debug"])

@@ -2,6 +2,7 @@
 into ``shipped_outputs.json`` when a checkpoint is (re-)exported, compared by ``test_shipped.py``.
 
     python tests/hub/shipped_reference.py            # re-record every shipped checkpoint
+    python tests/hub/shipped_reference.py NAME ...   # re-record these, keep the others' records
 
 A refactor must reproduce them exactly; a re-exported checkpoint (new sha256) is re-recorded.
 """
@@ -44,17 +45,24 @@ def outputs(task, entry: dict) -> dict:
     return result
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     import zoo
     from zoo.hub.index import load_index
     from zoo.hub.paths import REPO_ROOT
 
     torch.set_num_threads(2)
-    recorded = {entry["name"]: outputs(zoo.from_pretrained(entry["name"]), entry)
-                for entry in load_index(REPO_ROOT / "checkpoints" / "index.json")["models"] if entry["folder"]}
+    shipped = {entry["name"]: entry for entry in load_index(REPO_ROOT / "checkpoints" / "index.json")["models"]
+               if entry["folder"]}
+    unknown = sorted(set(names) - set(shipped))
+    if unknown:
+        raise SystemExit(f"not shipped checkpoints of the index: {unknown}")
+    recorded = json.loads(RECORD.read_text()) if names else {}
+    for name in names or shipped:
+        recorded[name] = outputs(zoo.from_pretrained(name), shipped[name])
+    recorded = {name: recorded[name] for name in shipped if name in recorded}  # index order
     RECORD.write_text(json.dumps(recorded, indent=1) + "\n")
-    print(f"recorded {len(recorded)} checkpoints in {RECORD}", file=sys.stderr)
+    print(f"recorded {len(names or shipped)} checkpoints in {RECORD}", file=sys.stderr)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -32,7 +32,8 @@ def test_front_matter_round_trips(exported):
     assert data.base_model == TINY_BACKBONE_REPO and data.datasets == ["world"]
     assert data.pipeline_tag == "video-classification"
     results = {r.metric_type: r for r in data.eval_results}
-    assert {k: r.metric_value for k, r in results.items()} == {"top1": 0.8125, "top5": 1.0, "mean_class": 0.75}
+    # as papers print accuracy: the logged fractions x 100
+    assert {k: r.metric_value for k, r in results.items()} == {"top1": 81.25, "top5": 100.0, "mean_class": 75.0}
     assert results["top1"].metric_name == "top1 (4 frames × 2 clips × 1 crop)"
     assert results["top1"].dataset_split == "test" and results["top1"].task_type == "video-classification"
 
@@ -44,13 +45,51 @@ def test_body_states_usage_protocol_recipe_and_parameters(exported):
             f'tag="world_t", trust_repo=True)') in text
     assert 'zoo.from_pretrained("postnet_recognition_tiny.world_t")' in text
     assert "zoo download postnet_recognition_tiny.world_t" in text
-    assert "**4 frames × 2 clips × 1 crop**" in text and "| top1 | 0.8125 |" in text
+    assert "**4 frames × 2 clips × 1 crop**" in text and "| top1 | 81.25 |" in text
+    assert "class probabilities averaged over the 2 views" in text
+    assert config["evaluation"]["metrics"]["top1"] == 0.8125  # config.json keeps the logged value
     params = config["parameters"]
     assert f"| {params['trainable']:,} | {params['total']:,} | {params['stored']:,} (delta) | 0.12 |" in text
     assert RECIPE.strip() in text and "zoo fit --config training_config.yaml" in text
     assert config["backbone"]["weights_sha256"] in text
     assert "synthetic world" in text
     assert "More Information Needed" not in text
+
+
+def _as_task(config: dict, task: str, metrics: dict) -> dict:
+    """The exported recognition config relabelled as another task's, with ``metrics``."""
+    config = copy.deepcopy(config)
+    config["name"] = config["name"].replace("_recognition_", f"_{task}_")
+    config["task"] = {**config["task"], "id": task, "args": {}}
+    config["evaluation"]["metrics"] = metrics
+    return config
+
+
+def test_captioning_card_shows_coco_caption_values_as_papers_print_them(exported):
+    """coco-caption's values (BLEU-4 0.4213, ROUGE-L 0.612, CIDEr-D 0.519 on its x10 scale) are
+    printed x100 (42.13, 61.20, 51.90) under coco-caption's names, with its conventions."""
+    metrics = {"Bleu_4": 0.4213, "ROUGE_L": 0.612, "CIDEr": 0.519}
+    text = render_card(_as_task(read_config(exported), "captioning", metrics), None)
+    for row in ("| Bleu_4 | 42.13 |", "| ROUGE_L | 61.20 |", "| CIDEr | 51.90 |"):
+        assert row in text
+    assert "the logged values × 100" in text and "β = 1.2" in text and "pycocoevalcap" in text
+    assert "the decoder attends to the tokens of all 2 views" in text
+    results = {r.metric_type: r.metric_value for r in ModelCard(text).data.eval_results}
+    assert results == {"Bleu_4": 42.13, "ROUGE_L": 61.2, "CIDEr": 51.9}
+
+
+def test_retrieval_card_states_the_tie_and_median_rules(exported):
+    """R@K are logged in % and ranks are ranks: shown as logged, with CLIP4Clip's conventions."""
+    metrics = {"t2v_r1": 7.0, "t2v_mdr": 19.0, "t2v_mnr": 50.694}
+    text = render_card(_as_task(read_config(exported), "retrieval", metrics), None)
+    for row in ("| t2v_r1 | 7.00 |", "| t2v_mdr | 19.00 |", "| t2v_mnr | 50.69 |"):
+        assert row in text
+    assert "Values as logged" in text
+    assert "expected value under uniformly random tie-breaking" in text
+    assert "clamp(K − h, 0, t + 1) / (t + 1)" in text and "1 + h + t/2" in text
+    assert "lower middle" in text and "`torch.median`" in text and "`np.median`" in text
+    results = {r.metric_type: r.metric_value for r in ModelCard(text).data.eval_results}
+    assert results == metrics
 
 
 def test_card_without_metrics_or_recipe_says_so(exported):

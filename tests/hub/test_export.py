@@ -29,7 +29,7 @@ def run(module_home, tmp_path_factory):
         "--trainer.num_sanity_val_steps=0", "--trainer.accelerator=cpu",
         "--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false",
         f"--trainer.default_root_dir={root}", f"--trainer.logger.init_args.save_dir={root}"])
-    (ckpt,) = root.rglob("*.ckpt")
+    (ckpt,) = root.rglob("last.ckpt")
     return ckpt, cli.model.eval()
 
 

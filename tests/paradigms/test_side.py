@@ -5,6 +5,7 @@ import torch
 
 import zoo
 from zoo.backbones import create_backbone
+from zoo.bench.flops import count_gflops
 from zoo.paradigms import create_video_text_model
 from zoo.paradigms.side import (CrossFrameRelativeTable, FrozenLayerFeatures, SideNetwork,
                                 adjacent_frame_attention, frozen_layer_features,
@@ -35,6 +36,53 @@ def test_evl_vitb16_count_is_official(evl_vitb16):
         assert side.parameter_counts()["trainable"] + K400_HEAD == expected
     no_tables = SideNetwork(backbone, temporal_cross_attention=False)
     assert no_tables.parameter_counts()["trainable"] + K400_HEAD == 28_704_400
+
+
+def test_evl_vitb16_flops_are_the_official_count(evl_vitb16):
+    """EVL's official ViT-B/16, 8-frame view: 151.29 GMACs (one multiply-add = one FLOP). zoo also
+    projects each frame's class token and the decoder output into the joint space, which EVL's
+    classifier never does: (8 + 1) x 768 x 512 multiply-adds. Recomputing ``ln_1`` and q/k outside
+    the last 4 blocks added 4 x 2 x 197 x 768^2 x 8 = 7.44 GMACs (158.73)."""
+    measured = count_gflops(evl_vitb16, torch.randn(1, 8, 3, 224, 224))
+    joint_space_projections = (8 + 1) * 768 * 512 / 1e9
+    assert round(measured - joint_space_projections, 2) == 151.29
+    assert measured == pytest.approx(151.29, abs=0.01)
+    recomputed_qk = 4 * 2 * 197 * 768 ** 2 * 8 / 1e9
+    assert round(recomputed_qk, 2) == 7.44 and measured + recomputed_qk > 158.7
+
+
+def test_one_pass_gives_the_outputs_of_recomputing_q_and_k(tiny):
+    """The layer features equal those of the former path, which ran ``ln_1`` and the q/k
+    projections itself before running the block (written out here), bit for bit, and each of
+    the last blocks' q/k projections runs once."""
+    torch.manual_seed(0)
+    video = torch.randn(2, 3, 3, 64, 64)
+    b, t = video.shape[:2]
+    expected = []
+    with torch.no_grad():
+        x = tiny.embed(video.flatten(0, 1))
+        for i, block in enumerate(tiny.blocks):
+            if i >= tiny.num_layers - 2:
+                normed = block.ln_1(x)
+                q = block.attn.q_proj(normed).unflatten(0, (b, t))
+                k = block.attn.k_proj(normed).unflatten(0, (b, t))
+                x = block(x)
+                expected.append((x.unflatten(0, (b, t)), *adjacent_frame_attention(q, k, block.attn.num_heads)))
+            else:
+                x = block(x)
+    calls = []
+    hooks = [block.attn.q_proj.register_forward_hook(lambda *_: calls.append(1)) for block in tiny.blocks]
+    try:
+        layers, last = frozen_layer_features(tiny, video, 2)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert len(calls) == tiny.num_layers  # once per block
+    assert torch.equal(last, x)
+    for layer, (tokens, to_previous, to_next) in zip(layers, expected, strict=True):
+        assert torch.equal(layer.tokens, tokens)
+        assert torch.equal(layer.attention_to_previous, to_previous)
+        assert torch.equal(layer.attention_to_next, to_next)
 
 
 def test_evl_vitb16_components_are_official(evl_vitb16):

@@ -8,7 +8,7 @@ import torch
 
 from zoo.data.world import WorldDataModule
 from zoo.registry import TASKS
-from zoo.tasks.captioning import CaptioningTask
+from zoo.tasks.captioning import COCO_METRICS, CaptioningTask
 from zoo.tasks.layers.decoding import beam_search
 from zoo.factory import create_model
 
@@ -175,13 +175,74 @@ def test_one_train_and_one_val_step_log_the_three_metrics(task, tmp_path):
     before = task.caption_decoder.text_position_embedding.detach().clone()
     trainer.fit(task, datamodule=data)
     metrics = trainer.callback_metrics
-    for name in ("train/loss", "val/loss", "val/bleu4", "val/rougeL", "val/cider"):
+    names = ["train/loss", "val/loss"] + [f"val/{name}" for name in COCO_METRICS]
+    for name in names:
         assert name in metrics and torch.isfinite(metrics[name]), name
-    assert 0 <= metrics["val/bleu4"] <= 1 and 0 <= metrics["val/rougeL"] <= 1 and metrics["val/cider"] >= 0
+    assert all(0 <= metrics[f"val/{name}"] <= 1 for name in COCO_METRICS[:-1]) and metrics["val/CIDEr"] >= 0
     assert not torch.equal(before, task.caption_decoder.text_position_embedding)  # it trained
     predictions = trainer.predict(task, dataloaders=data.val_dataloader())
     assert [set(p) for p in predictions[0]] == [{"video_id", "caption"}] * 2
     assert all(isinstance(p["caption"], str) for p in predictions[0])
+
+
+def test_logged_names_are_coco_captions_values_on_a_hand_computed_case(task, monkeypatch, tmp_path):
+    """Two videos, two references each, through a Lightning test run (the captions the decoder
+    "generates" are fixed). Video A: "red square moves" (3 words) against "red square" (2) and
+    "a red square turns" (4); video B: "the blue circle grows fast" (5) against "the blue circle
+    grows" (4) and "one blue circle grows slowly" (5).
+
+    BLEU (coco-caption): A's reference lengths 2 and 4 tie at distance 1, the shorter counts (2);
+    B's closest is 5. Clipped n-gram matches / hypothesis n-grams:
+      A: 1-grams red square (moves no) 2/3, 2-grams red_square 1/2, 3-grams 0/1, 4-grams 0/0;
+      B: 4/5 (fast no), 3/4, 2/3, 1/2 (the_blue_circle_grows).
+    Corpus: correct 6 4 2 1 of 8 6 4 2, hypothesis length 8 > reference length 2 + 5 = 7, no
+    brevity penalty: BLEU-n = (prod_k p_k)^(1/n) = 3/4, sqrt(1/2), (1/4)^(1/3), (1/8)^(1/4).
+    (Taking the first of A's tied references, 4, would give r = 9 > 8 and a penalty of e^(-1/8).)
+
+    ROUGE-L (beta 1.2, max LCS precision and max recall over references):
+      A: LCS 2 with both: P = 2/3, R = max(2/2, 2/4) = 1; B: LCS 4 and 3: P = 4/5, R = 1;
+      F = 2.44 P R / (R + 1.44 P): A 1.6267/1.96, B 1.952/2.152; mean 0.868498.
+    (beta = 1, torchmetrics' choice, gives the mean of 0.8 and 0.8889.)
+
+    CIDEr-D: A's and B's references share no word, so every reference n-gram has df = 1 and every
+    n-gram weight is tf * log 2: each clipped cosine is matches / sqrt(|h_n| |r_n|) over n-gram
+    counts. Length penalty exp(-d^2 / 72) with d the difference in bigram counts.
+      A (3 2 1 0 n-grams; 2 bigrams): vs "red square" (2 1 0 0, d = 1): 2/sqrt6 + 1/sqrt2;
+        vs "a red square turns" (4 3 2 1, d = -1): 2/sqrt12 + 1/sqrt6.
+      B (5 4 3 2; 4 bigrams): vs "the blue circle grows" (4 3 2 1, d = 1): 4/sqrt20 + 3/sqrt12 +
+        2/sqrt6 + 1/sqrt2; vs "one blue circle grows slowly" (5 4 3 2, d = 0): 3/5 + 2/4 + 1/3.
+      Per video: 10 * (sum over references) / 4 / 2; CIDEr-D = the mean of A and B.
+    """
+    hypotheses = ["red square moves", "the blue circle grows fast"]
+    references = [["red square", "a red square turns"],
+                  ["the blue circle grows", "one blue circle grows slowly"]]
+    encode = task.tokenizer.encode
+    monkeypatch.setattr(task, "generate_ids", lambda memory, *args, **kwargs: [encode(h) for h in hypotheses])
+    batch = {"video": torch.randn(2, FRAMES, 3, 64, 64), "video_id": ["A", "B"], "captions": references}
+    trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, default_root_dir=tmp_path)
+    logged = trainer.test(task, dataloaders=torch.utils.data.DataLoader([batch], batch_size=None),
+                          verbose=False)[0]
+    assert set(logged) == {f"test/{name}" for name in COCO_METRICS}
+
+    penalty = math.exp(-1 / 72)
+    rouge = (2.44 * (2 / 3) / (1 + 1.44 * 2 / 3) + 2.44 * 0.8 / (1 + 1.44 * 0.8)) / 2
+    cider_a = 10 / 8 * penalty * (2 / 6 ** 0.5 + 1 / 2 ** 0.5 + 2 / 12 ** 0.5 + 1 / 6 ** 0.5)
+    cider_b = 10 / 8 * (penalty * (4 / 20 ** 0.5 + 3 / 12 ** 0.5 + 2 / 6 ** 0.5 + 1 / 2 ** 0.5) + 3 / 5 + 2 / 4 + 1 / 3)
+    expected = {"Bleu_1": 0.75, "Bleu_2": 0.5 ** 0.5, "Bleu_3": 0.25 ** (1 / 3), "Bleu_4": 0.125 ** 0.25,
+                "ROUGE_L": rouge, "CIDEr": (cider_a + cider_b) / 2}
+    assert rouge == pytest.approx(0.868498, abs=1e-6)
+    for name, value in expected.items():  # logged in float32
+        assert logged[f"test/{name}"] == pytest.approx(value, rel=1e-6), name
+    metrics = task.make_metrics()  # the computed values themselves, float64, before logging
+    task.update_metrics(metrics, batch, "test")
+    computed = task.compute_metrics(metrics)
+    assert list(computed) == list(COCO_METRICS)
+    for name, value in expected.items():  # coco-caption's 1e-15 / 1e-9 smoothing is below 1e-9
+        assert computed[name].dtype == torch.float64
+        assert computed[name].item() == pytest.approx(value, rel=1e-9), name
+    # the facts the tables and cards read: coco-caption's values, printed x100 as papers do
+    assert CaptioningTask.headline == "CIDEr" and CaptioningTask.percent and CaptioningTask.decimals == 1
 
 
 def test_recipe_builds_through_the_cli(tmp_path):

@@ -89,7 +89,44 @@ def test_predict_returns_answers(monkeypatch):
         out = task.predict_step(batch, 0)
     assert [o["answer"] for o in out] == ["square", "red"]
     assert [o["question"] for o in out] == batch["question"] and out[0]["video_id"] == "v0"
-    assert out[1]["score"] == pytest.approx(torch.tensor([3., 0, 0, 0]).softmax(0)[0].item())
+    assert [o["question_id"] for o in out] == ["0", "1"]
+    probs = torch.tensor([3., 0, 0, 0]).softmax(0)
+    assert out[1]["score"] == pytest.approx(probs[0].item(), abs=1e-4)
+    # the four answers of the vocabulary, most probable first (the three ties in vocabulary order)
+    assert [t["answer"] for t in out[1]["top"]] == ["red", "blue", "circle", "square"]
+    assert [t["probability"] for t in out[1]["top"]] == pytest.approx(probs.tolist(), abs=1e-4)
+
+
+def test_prediction_inputs_take_a_question_and_for_mc_its_choices():
+    open_task, mc = make_task(), make_task("mc")
+    assert open_task.prediction_inputs(["  what   colour?"]) == {"question": ["what colour?"]}
+    with pytest.raises(ValueError, match="give the question as the first text"):
+        open_task.prediction_inputs([])
+    with pytest.raises(ValueError, match="takes no choices"):
+        open_task.prediction_inputs(["what colour?", "red", "blue"])
+    expected = {"question": ["what colour?"], "choices": [["red", "blue"]]}
+    assert mc.prediction_inputs(["what colour?", "red", "blue"]) == expected
+    assert mc.prediction_inputs(["what colour?"], choices=["red", "blue"]) == expected
+    with pytest.raises(ValueError, match="not both"):
+        mc.prediction_inputs(["what colour?", "red"], choices=["blue", "green"])
+    for bad in (["what colour?", "red"], ["what colour?", "red", "red"]):
+        with pytest.raises(ValueError, match="at least two different choices"):
+            mc.prediction_inputs(bad)
+    with pytest.raises(ValueError, match="choices= only"):
+        mc.prediction_inputs(["q?", "a", "b"], beam_size=2)
+
+
+def test_mc_prediction_ranks_the_given_choices(monkeypatch):
+    task = make_task("mc")
+    scores = torch.tensor([[0.5, 2.0, 1.0]])
+    monkeypatch.setattr(task, "choice_logits", lambda features, fused, q, c: (scores, None))
+    frames = torch.randint(0, 256, (6, 64, 64, 3), dtype=torch.uint8).numpy()
+    result = task.predict(frames, ["what colour?", "red", "blue", "green"], fps=4)
+    probs = scores[0].softmax(0)
+    assert result["answer"] == "blue" and result["answer_index"] == 1
+    assert [t["answer"] for t in result["top"]] == ["blue", "green", "red"]
+    assert [t["probability"] for t in result["top"]] == pytest.approx(probs[[1, 2, 0]].tolist(), abs=1e-4)
+    assert "question_id" not in result and result["question"] == "what colour?"
 
 
 # ---------------------------------------------------------------------- multiple choice

@@ -105,3 +105,43 @@ def test_argument_errors(tmp_path):
         read_class_names(str(label_map))
     label_map.write_text("a\nb\n")
     assert read_class_names(str(label_map)) == ["a", "b"]
+
+
+# ---------------------------------------------------------------------- prediction
+def test_predict_batch_top5_of_the_head_probabilities():
+    task = make(class_names=["a", "b", "c", "d", "e", "f"])
+    probs = torch.tensor([[0.05, 0.3, 0.05, 0.2, 0.25, 0.15]])
+    task.probabilities = lambda features: probs
+    out = task.predict_batch({"video": torch.zeros(1, 2, 3, 64, 64), "video_id": ["v"]})
+    assert out == [{"video_id": "v", "top": [{"class": c, "probability": p} for c, p in
+                                             [("b", 0.3), ("e", 0.25), ("d", 0.2), ("f", 0.15), ("a", 0.05)]]}]
+
+
+def test_predict_batch_among_given_names_is_zero_shot_over_views():
+    """Given names, each view is classified by scaled cosine with the names' text embeddings and
+    the probabilities of a video's views are averaged, whatever the model's own head."""
+    task = make()
+    views = torch.tensor([[1.0, 0.0], [0.0, 1.0]])  # one video, two views
+    fake_features(task, views, views)
+    text = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    task.class_text_embeddings = lambda names=None: text[:len(names)]
+    scale = float(task.model.logit_scale.exp())
+    expected = ((scale * views @ text.t()).softmax(-1)).mean(0)
+    out = task.predict_batch({"video": torch.zeros(1, 2, 2, 3, 64, 64), "video_id": ["v"],
+                              "class_names": [["x", "y", "z"]]})[0]
+    assert out["zero_shot"] is True
+    assert {t["class"]: t["probability"] for t in out["top"]} == \
+        pytest.approx(dict(zip("xyz", expected.tolist())), abs=1e-4)
+
+
+def test_prediction_inputs_take_class_names_or_nothing():
+    with pytest.raises(ValueError, match="built without its text tower"):
+        make().prediction_inputs(["moving up", "spinning"])
+    task = make(text_tower=True)
+    assert task.prediction_inputs([]) == {}
+    assert task.prediction_inputs(["  moving   up", "spinning"]) == {"class_names": [["moving up", "spinning"]]}
+    for bad in (["one"], ["a", "a"], ["a", " "]):
+        with pytest.raises(ValueError, match="at least two different"):
+            task.prediction_inputs(bad)
+    with pytest.raises(ValueError, match="no prediction options"):
+        task.prediction_inputs([], top_k=3)

@@ -215,12 +215,37 @@ def test_perfect_embeddings_give_r1_100_multi_caption_multi_view(task, monkeypat
 def test_predict_step_returns_normalised_video_embeddings(task, batch):
     with torch.no_grad():
         out = task.predict_step(batch, 0)
-    assert out["video_id"] == list(batch["video_id"])
-    embeddings = out["video_embeddings"]
+    assert [o["video_id"] for o in out] == list(batch["video_id"])
+    embeddings = torch.tensor([o["embedding"] for o in out])
     assert embeddings.shape == (len(batch["video_id"]), task.model.embed_dim)
     assert torch.allclose(embeddings.norm(dim=-1), torch.ones(len(embeddings)), atol=1e-5)
     texts = task.embed_texts(["a red circle moves left"])
     assert texts.shape == (1, task.model.embed_dim)
+
+
+def test_predict_ranks_given_texts_by_cosine_with_softmax_probabilities(task, batch):
+    texts = ["a red circle moves left", "a blue square grows", "the green star spins"]
+    video = batch["video"][:1]
+    with torch.no_grad():
+        forward = task.predict_batch({"video": video, "video_id": ["v"], "texts": [texts]})[0]["ranking"]
+        backward = task.predict_batch({"video": video, "video_id": ["v"], "texts": [texts[::-1]]})[0]["ranking"]
+    assert sorted(r["text"] for r in forward) == sorted(texts)
+    assert [r["similarity"] for r in forward] == sorted((r["similarity"] for r in forward), reverse=True)
+    assert {r["text"]: r["similarity"] for r in forward} == {r["text"]: r["similarity"] for r in backward}
+    assert sum(r["probability"] for r in forward) == pytest.approx(1, abs=1e-3)
+    first, second = forward[0], forward[1]  # p_i / p_j = exp(scale * (s_i - s_j))
+    scale = float(task.contrastive_scale())
+    assert math.log(first["probability"] / second["probability"]) == \
+        pytest.approx(scale * (first["similarity"] - second["similarity"]), abs=0.05)
+    assert all(-1 <= r["similarity"] <= 1 for r in forward)
+
+
+def test_prediction_inputs_need_texts(task):
+    assert task.prediction_inputs(["a  red circle"]) == {"texts": [["a red circle"]]}
+    with pytest.raises(ValueError, match="retrieval scores a video against texts"):
+        task.prediction_inputs([])
+    with pytest.raises(ValueError, match="no prediction options"):
+        task.prediction_inputs(["x"], top_k=1)
 
 
 # ---------------------------------------------------------------------- DDP

@@ -19,8 +19,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import open_clip
 import torch
@@ -34,6 +35,8 @@ open_clip.add_model_config(MODEL_CONFIGS_DIR)  # zoo's own architectures (tiny)
 log = logging.getLogger(__name__)
 
 PretrainedArg = Union[bool, str, None]
+#: What an open_clip ``CLIP`` holds for its text tower (modules, parameters, the causal mask).
+TEXT_TOWER = ("transformer", "token_embedding", "positional_embedding", "ln_final", "text_projection", "attn_mask")
 
 
 @dataclass
@@ -55,13 +58,20 @@ class FrameFeatures:
 def state_dict_sha256(module: nn.Module) -> str:
     """A fingerprint of a module's weights, independent of the file they came from: sha256 over
     every state-dict entry in key order (name, dtype, shape, then the raw bytes)."""
+    return entries_sha256(module.state_dict())
+
+
+def entries_sha256(entries: Mapping[str, torch.Tensor]) -> str:
+    """:func:`state_dict_sha256` of a ``name -> tensor`` mapping (hashed in place, no copy of the
+    bytes of CPU tensors)."""
     digest = hashlib.sha256()
-    for name, tensor in sorted(module.state_dict().items()):
+    for name, tensor in sorted(entries.items()):
         tensor = tensor.detach().cpu().contiguous()
         digest.update(name.encode())
         digest.update(str(tensor.dtype).encode())
         digest.update(str(tuple(tensor.shape)).encode())
-        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes() if tensor.numel() else b"")
+        if tensor.numel():
+            digest.update(tensor.reshape(-1).view(torch.uint8).numpy())
     return digest.hexdigest()
 
 
@@ -83,6 +93,76 @@ def _resolve_pretrained(spec: BackboneSpec, pretrained: PretrainedArg) -> tuple[
     return str(pretrained), str(pretrained)
 
 
+class TextTowerDroppedError(RuntimeError):
+    """Text was asked of a backbone built without its text tower."""
+
+
+class BackboneWeightsUnavailableError(FileNotFoundError):
+    """A backbone's pretrained weights are neither in the Hugging Face cache nor downloadable."""
+
+
+def _download_failed(error: BaseException) -> bool:
+    """Whether ``error`` (or an exception it was raised from) is a failed download: the Hub
+    offline or unreachable, or the file absent from the cache."""
+    from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
+
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (LocalEntryNotFoundError, OfflineModeIsEnabled, ConnectionError)) or \
+                str(error).startswith("Failed to download"):  # open_clip's own wrappers
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _unavailable_message(spec: BackboneSpec, pretrained: str) -> str:
+    """One line: which weights cannot be had, why, and how to point ``backbone_pretrained`` at a
+    local copy."""
+    from huggingface_hub import constants
+
+    why = ("HF_HUB_OFFLINE=1 is set" if constants.HF_HUB_OFFLINE
+           else "the Hugging Face Hub could not be reached")
+    what = (f"the weights {pretrained}" if pretrained.startswith("hf-hub:")
+            else f"the {pretrained!r} weights of {spec.open_clip_name}")
+    return (f"backbone {spec.id!r} needs {what}, which are not in the Hugging Face cache "
+            f"({constants.HF_HUB_CACHE}) and cannot be downloaded ({why}). Download them once with "
+            "network access (any zoo command building this backbone caches them), or point "
+            "backbone_pretrained at a local open_clip checkpoint of the same weights: "
+            "--model.model.backbone_pretrained /path/to/open_clip_model.safetensors (Python: "
+            "backbone_pretrained='/path/to/open_clip_model.safetensors'), or at an "
+            "'hf-hub:org/name' id already in the cache; backbone_pretrained=false builds random weights")
+
+
+@contextmanager
+def _quiet_download_errors():
+    """Hide open_clip's own ``logging.error`` of a failed download (raised again, clearly, by
+    us), without letting its call to ``logging.basicConfig`` configure the root logger."""
+    root = logging.getLogger()
+    placeholder = logging.NullHandler() if not root.handlers else None
+    drop = logging.Filter()
+    drop.filter = lambda record: not str(record.msg).startswith("Failed to download")
+    if placeholder is not None:
+        root.addHandler(placeholder)
+    root.addFilter(drop)
+    try:
+        yield
+    finally:
+        root.removeFilter(drop)
+        if placeholder is not None:
+            root.removeHandler(placeholder)
+
+
+def quick_gelu_for(spec: BackboneSpec, tag: Optional[str]) -> bool:
+    """Whether ``spec``'s model is built with QuickGELU: as open_clip's config of ``tag`` says,
+    and for a tag open_clip does not know (a local weights file, or no weights) as the config of
+    the backbone's default weights says (OpenAI CLIP: QuickGELU), so that a local copy of the
+    default weights gets the activation they were trained with."""
+    config = (open_clip.get_pretrained_cfg(spec.open_clip_name, tag) if tag else None) or \
+        open_clip.get_pretrained_cfg(spec.open_clip_name, spec.default_pretrained) or {}
+    return bool(config.get("quick_gelu", False))
+
+
 def _create_open_clip(spec: BackboneSpec, pretrained: Optional[str]) -> nn.Module:
     model_name, tag = spec.open_clip_name, pretrained
     if pretrained and pretrained.startswith(("hf-hub:", "local-dir:")):
@@ -92,14 +172,17 @@ def _create_open_clip(spec: BackboneSpec, pretrained: Optional[str]) -> nn.Modul
         raise ValueError(f"backbone {spec.id!r}: pretrained={pretrained!r} is neither an open_clip tag of "
                          f"{model_name} ({', '.join(tags) or 'none'}), nor a weights file, nor "
                          "'hf-hub:org/name' / 'local-dir:path'")
-    # OpenAI weights were trained with QuickGELU; build that activation whenever the (default)
-    # tag says so, so that random-weight models have the architecture the weights expect.
-    tag_cfg = open_clip.get_pretrained_cfg(spec.open_clip_name, tag or spec.default_pretrained) or {}
-    quick_gelu = bool(tag_cfg.get("quick_gelu", False))
+    # OpenAI weights were trained with QuickGELU; build that activation whenever the tag (or,
+    # for a weights file, the backbone's default tag) says so, so that random-weight models and
+    # local copies of the weights have the architecture the weights expect.
+    quick_gelu = quick_gelu_for(spec, tag)
     try:
-        return open_clip.create_model(model_name, pretrained=tag, force_quick_gelu=quick_gelu,
-                                      load_weights=tag is not None or model_name != spec.open_clip_name)
+        with _quiet_download_errors():
+            return open_clip.create_model(model_name, pretrained=tag, force_quick_gelu=quick_gelu,
+                                          load_weights=tag is not None or model_name != spec.open_clip_name)
     except Exception as error:  # open_clip raises bare RuntimeErrors from deep inside
+        if pretrained and _download_failed(error):
+            raise BackboneWeightsUnavailableError(_unavailable_message(spec, pretrained)) from error
         offline = os.environ.get("HF_HUB_OFFLINE") == "1"
         hint = (" HF_HUB_OFFLINE=1 is set and the weights are not in the Hugging Face cache."
                 if offline else " Check the tag (open_clip.list_pretrained()), the path, or the network.")
@@ -136,6 +219,8 @@ class Backbone(nn.Module):
         }
         self.tokenizer = open_clip.get_tokenizer(spec.open_clip_name,
                                                  context_length=clip.context_length)
+        self.has_text_tower = True  # False after drop_text_tower()
+        self.text_sha256: Optional[str] = None  # the dropped tower's fingerprint (pretrained weights)
 
     # ------------------------------------------------------------------ dimensions
     @property
@@ -149,7 +234,7 @@ class Backbone(nn.Module):
 
     @property
     def text_blocks(self) -> nn.ModuleList:
-        return self.clip.transformer.resblocks
+        return self.text_clip().transformer.resblocks
 
     @property
     def width(self) -> int:
@@ -163,7 +248,7 @@ class Backbone(nn.Module):
 
     @property
     def text_width(self) -> int:
-        return self.clip.transformer.width
+        return self.text_clip().transformer.width
 
     @property
     def num_layers(self) -> int:
@@ -239,15 +324,79 @@ class Backbone(nn.Module):
                              patches=patches.unflatten(0, (b, t)), hidden=hidden)
 
     # ------------------------------------------------------------------ text tower
+    def text_clip(self) -> nn.Module:
+        """The open_clip model, checked to still hold its text tower."""
+        if not self.has_text_tower:
+            raise TextTowerDroppedError(
+                f"backbone {self.spec.id!r} was built without its text tower (text_tower=False, or "
+                "left out because neither the task nor the paradigm encodes text), so it cannot "
+                "encode text. Build the model with text_tower=True (zoo.create_model(..., "
+                "text_tower=True), --model.model.text_tower true) for text heads, zero-shot "
+                "classification or text retrieval.")
+        return self.clip
+
+    def text_entries(self) -> dict[str, torch.Tensor]:
+        """The text tower's state-dict entries (names relative to ``clip``)."""
+        return {name: tensor for name, tensor in self.text_clip().state_dict().items()
+                if name.split(".", 1)[0] in TEXT_TOWER}
+
+    def drop_text_tower(self) -> None:
+        """Delete the text tower (:data:`TEXT_TOWER`) and free its memory; text methods then raise
+        :class:`TextTowerDroppedError`. With pretrained weights its fingerprint is kept
+        (``text_sha256``), so that checkpoints holding the tower can be checked when loaded."""
+        if not self.has_text_tower:
+            return
+        if self.pretrained is not None:
+            self.text_sha256 = entries_sha256(self.text_entries())
+        for name in TEXT_TOWER:
+            if hasattr(self.clip, name):
+                delattr(self.clip, name)
+        self.has_text_tower = False
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        """Without the tower, a state dict holding one (saved with it) loads: its text entries
+        are checked to be the frozen pretrained ones (against ``text_sha256``; with random
+        weights there is nothing to check them against), then left out."""
+        given = self.text_keys(state_dict, prefix)
+        if not self.has_text_tower and given:
+            if self.text_sha256 is not None and \
+                    entries_sha256({k: state_dict[key] for k, key in given.items()}) != self.text_sha256:
+                raise ValueError(
+                    f"the state dict holds a text tower for backbone {self.spec.id!r} that differs from "
+                    "its pretrained weights (it was trained), but this model was built without its "
+                    "text tower: build it with text_tower=True to load it")
+            for key in given.values():
+                del state_dict[key]
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
+    @staticmethod
+    def text_keys(state_dict: Mapping[str, torch.Tensor], prefix: str = "") -> dict[str, str]:
+        """``{name relative to clip: key}`` of the text-tower entries of a backbone at ``prefix``."""
+        clip_prefix = prefix + "clip."
+        return {key[len(clip_prefix):]: key for key in state_dict
+                if key.startswith(clip_prefix) and key[len(clip_prefix):].split(".", 1)[0] in TEXT_TOWER}
+
+    def add_text_entries(self, state_dict: dict, prefix: str = "") -> bool:
+        """Complete a state dict saved without the text tower (``prefix``: this backbone's) with
+        this backbone's own pretrained tower, so that a model with the tower loads it; returns
+        whether it did. Only for pretrained weights (a random tower is no stand-in) and a state
+        dict holding none of the tower."""
+        if not self.has_text_tower or self.pretrained is None or self.text_keys(state_dict, prefix):
+            return False
+        state_dict.update({f"{prefix}clip.{name}": tensor for name, tensor in self.text_entries().items()})
+        return True
+
     def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
         """``list[str] -> [N, context_length]`` token ids on the backbone's device."""
         if isinstance(texts, str):
             raise TypeError("tokenize expects a list of strings, got a single string")
-        return self.tokenizer(list(texts)).to(self.clip.positional_embedding.device)
+        return self.tokenizer(list(texts)).to(self.clip.logit_scale.device)
 
     def token_embeddings(self, tokens: torch.Tensor) -> torch.Tensor:
         """``[N, ctx] -> [N, ctx, W]`` token embeddings (no positions)."""
-        return self.clip.token_embedding(tokens)
+        return self.text_clip().token_embedding(tokens)
 
     def pool_index(self, tokens: torch.Tensor) -> torch.Tensor:
         """``[N, ctx] -> [N]``: the position whose output is the sentence feature (the EOT token
@@ -268,7 +417,7 @@ class Backbone(nn.Module):
         """Run token embeddings ``[N, ctx, W]`` (without positions) through the text transformer
         and pool at ``pool_index [N]`` -> ``[N, D]`` (and the ``[N, ctx, W]`` token outputs after
         ``ln_final`` when ``return_tokens``)."""
-        clip = self.clip
+        clip = self.text_clip()
         x = x + clip.positional_embedding[: x.shape[1]].to(x.dtype)
         mask = clip.attn_mask[: x.shape[1], : x.shape[1]] if clip.attn_mask is not None else None
         for block in self.text_blocks:

@@ -7,8 +7,12 @@ FlopCounterMode itself counts a multiply-add as 2 FLOPs, so its total is halved)
 The counter silently skips kernels it has no formula for. On CPU, ``scaled_dot_product_attention``
 dispatches to ``aten._scaled_dot_product_flash_attention_for_cpu``, which PyTorch's counter does
 not know, so every attention matmul (QKᵀ and AV) would be missing from the total; we register the
-same formula PyTorch uses for its GPU attention kernels. ``tests/test_flops.py`` cross-checks a
-whole model against an analytic count (linear layers + attention matmuls + patch embedding).
+same formula PyTorch uses for its GPU attention kernels. ``tests/bench/test_flops.py`` cross-checks
+a whole model against an analytic count (linear layers + attention matmuls + patch embedding), and
+``tests/paradigms/test_side.py`` EVL's ViT-B/16 against its official 151.29 GMACs per 8-frame view.
+
+The count is of what the forward pass computes, so it also catches work done twice: EVL's side
+network once recomputed its last blocks' ``ln_1`` and q/k projections (158.73 GMACs).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Iterator, Mapping, Optional, Union
 
 import numpy as np
 import torch
@@ -25,10 +25,18 @@ from zoo.data.transforms import VideoTransform
 
 @dataclass
 class ClipTransforms:
-    """A clip sampler (which frames) and a frame transform (how they look to the model)."""
+    """A clip sampler (which frames) and a frame transform (how they look to the model).
+
+    It also unpacks as the pair, as zoo 0.1's ``create_transforms`` returned it:
+    ``sampler, transform = zoo.create_transforms(model)``.
+    """
 
     sampler: ClipSampler
     transform: VideoTransform
+
+    def __iter__(self) -> Iterator[Any]:
+        """``(sampler, transform)``."""
+        return iter((self.sampler, self.transform))
 
     @property
     def num_views(self) -> int:
@@ -36,11 +44,12 @@ class ClipTransforms:
         return self.sampler.num_views * self.transform.num_views
 
     def __call__(self, frames: Union[np.ndarray, torch.Tensor],
-                 rng: Optional[np.random.Generator] = None) -> torch.Tensor:
+                 rng: Optional[np.random.Generator] = None, fps: Optional[float] = None) -> torch.Tensor:
         """All decoded frames of a video, uint8 ``[N, H, W, 3]`` -> ``[V, T, 3, h, w]`` (views of
-        clip 0 first; a clip's crops adjacent)."""
+        clip 0 first; a clip's crops adjacent). ``fps``: the frames' rate, which samplers that
+        work in seconds (``clip_length``) need."""
         views = []
-        for indices in self.sampler(len(frames), rng):
+        for indices in self.sampler(len(frames), rng, fps=fps):
             clip = self.transform(frames[indices], rng=rng).video
             views.extend(clip if self.transform.crops > 1 else [clip])
         return torch.stack(views)
@@ -80,6 +89,8 @@ def create_transforms(source: Any, train: bool = False, clips: int = 1, crops: i
         raise KeyError(f"preprocessing has no num_frames (keys: {sorted(preprocess)})")
     sampling = preprocess.get("sampling") or "uniform"
     kwargs = {"stride": int(preprocess.get("frame_stride") or 1)} if sampling == "dense" else {}
+    if sampling == "clip_length" and preprocess.get("clip_length"):
+        kwargs["clip_length"] = float(preprocess["clip_length"])
     sampler = make_sampler(sampling, num_frames=int(preprocess["num_frames"]), clips=clips,
                            train=train, **kwargs)
     transform = VideoTransform(preprocess, train=train, crops=crops, **transform_args)

@@ -9,15 +9,29 @@ Preprocessing is never restated here: ``connect(preprocess)`` hands over the mod
 (``dm.connect(task.preprocess)``) — so transforms always match the weights.
 ``dataset_info()`` returns what a task needs to know about the data (class names, ...); the CLI
 passes it to the task's constructor where the config leaves it unset.
+
+``feature_cache`` (a :class:`~zoo.data.cache.FeatureCacheSpec`) serves frozen-feature paradigms
+from a cache of the frozen backbone's per-frame features instead of pixels (``zoo.data.cache``):
+``prepare_data`` builds what is missing (the frozen tower runs once over each split), ``setup``
+opens it, and the batches' ``video`` becomes a ``CachedFrames``. The model comes from the
+Trainer; outside one, call ``datamodule.bind_model(task)``.
+
+Several processes (DDP, ``--trainer.devices N`` / ``--trainer.num_nodes M``): every process walks
+the same seeded ``(epoch, index)`` order and takes every W-th item of it
+(:class:`DistributedEpochSampler`), so the processes' batches together are exactly the batches
+of one process with W times the batch size. Training gives each process the same number of
+items (the last ``len % W`` of the epoch's order are dropped); evaluation gives each item to
+exactly one process (no padding duplicates), and the metrics gather their states.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, ClassVar, Optional, Union
 
 import lightning as L
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, DistributedSampler
 
+from zoo.data.cache.spec import FeatureCacheSpec
 from zoo.data.datasets import EpochSampler, VideoDataset, collate_batch
 from zoo.data.records import VideoRecord
 from zoo.data.sampling import make_sampler
@@ -25,6 +39,35 @@ from zoo.data.transforms import VideoTransform
 
 SPLITS = ("train", "val", "test")
 EVAL_QA_MODES = ("first", "expand")
+
+
+class DistributedEpochSampler(DistributedSampler):
+    """:class:`EpochSampler`'s ``(epoch, index)`` order shared by ``num_replicas`` processes:
+    process ``rank`` takes positions ``rank, rank + W, ...`` (module docstring). ``even``
+    (training) drops the order's last ``len % W`` items so every process has as many; without it
+    (evaluation) each item goes to exactly one process. A ``DistributedSampler``, so Lightning
+    keeps it (instead of wrapping it) and calls ``set_epoch`` on it every epoch."""
+
+    def __init__(self, num_items: int, num_replicas: int, rank: int, shuffle: bool, seed: int = 0,
+                 even: bool = True):
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank {rank} is not in [0, {num_replicas})")
+        self.order = EpochSampler(num_items, shuffle=shuffle, seed=seed)
+        self.num_replicas, self.rank, self.shuffle, self.seed = num_replicas, rank, shuffle, seed
+        self.drop_last, self.epoch = even, 0
+        usable = num_items - num_items % num_replicas if even else num_items
+        self.num_samples = len(range(rank, usable, num_replicas))
+        self.total_size = usable
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+        self.order.set_epoch(epoch)
+
+    def __iter__(self):
+        return iter(list(self.order)[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class ZooDataModule(L.LightningDataModule):
@@ -51,13 +94,25 @@ class ZooDataModule(L.LightningDataModule):
             ``"first"`` (one item per record, its first question) or ``"expand"`` (one item per
             question, for QA evaluation of records that hold several questions). Training
             always draws one question per item at random.
+        feature_cache: train and evaluate frozen-feature paradigms from a cache of the frozen
+            backbone's features (a ``FeatureCacheSpec``, a dict of its fields, or its root folder;
+            module docstring).
     """
+
+    #: Attributes that never change the pixels of a video, left out of the feature cache's key
+    #: (every other public attribute is in it; subclasses extend this).
+    cache_ignores: ClassVar[tuple[str, ...]] = (
+        "trainer", "batch_size", "num_workers", "sampling", "frame_stride", "test_clips", "test_crops",
+        "num_frames", "on_error", "seed", "eval_qa", "clip_length", "train_flip", "preprocess",
+        "datasets", "feature_cache", "prepare_data_per_node",
+        "allow_zero_length_dataloader_with_multiple_devices")
 
     def __init__(self, batch_size: int = 16, num_workers: int = 0, sampling: str = "uniform",
                  frame_stride: int = 1, test_clips: int = 1, test_crops: int = 1,
                  num_frames: Optional[int] = None, on_error: str = "raise", seed: int = 0,
                  eval_qa: str = "first", clip_length: Optional[float] = None,
-                 train_flip: bool = False):
+                 train_flip: bool = False,
+                 feature_cache: Union[FeatureCacheSpec, dict, str, None] = None):
         super().__init__()
         if eval_qa not in EVAL_QA_MODES:
             raise ValueError(f"eval_qa must be one of {EVAL_QA_MODES}, got {eval_qa!r}")
@@ -75,6 +130,11 @@ class ZooDataModule(L.LightningDataModule):
         self.train_flip = train_flip
         self.preprocess: Optional[dict] = None
         self.datasets: dict[str, VideoDataset] = {}
+        self.feature_cache = FeatureCacheSpec.coerce(feature_cache)
+        if self.feature_cache is not None and train_flip:
+            raise ValueError("train_flip flips pixels at random, which a frozen-feature cache cannot "
+                             "replay: use feature_cache or train_flip, not both")
+        self._cache_model = None
 
     # ------------------------------------------------------------------ subclass interface
     def records(self, split: str) -> list[VideoRecord]:
@@ -125,11 +185,49 @@ class ZooDataModule(L.LightningDataModule):
                 raise ValueError("sampling='clip_length' needs clip_length (seconds per frame)")
             kwargs = {"clip_length": length}
         sampler = make_sampler(self.sampling, num_frames=self.num_frames, clips=clips, train=train, **kwargs)
-        transform = VideoTransform(preprocess, train=train, crops=crops,
+        random_crop = train and (self.feature_cache is None or self.feature_cache.train_crop == "random")
+        transform = VideoTransform(preprocess, train=random_crop, crops=crops,
                                    flip=train and self.train_flip)
-        return VideoDataset(self.records(split), self.source(split), sampler, transform,
-                            train=train, seed=self.seed, on_error=self.on_error,
-                            qa=None if train else self.eval_qa)
+        dataset = VideoDataset(self.records(split), self.source(split), sampler, transform,
+                               train=train, seed=self.seed, on_error=self.on_error,
+                               qa=None if train else self.eval_qa)
+        if self.feature_cache is None:
+            return dataset
+        from zoo.data.cache.attach import cached_dataset
+
+        return cached_dataset(self, split, dataset, self._frozen_model(), self._precision())
+
+    # ------------------------------------------------------------------ feature cache
+    def bind_model(self, model) -> "ZooDataModule":
+        """The model whose frozen features ``feature_cache`` stores (a task or a
+        ``VideoTextModel``), for use outside a Trainer (which provides its own)."""
+        self._cache_model = model
+        return self
+
+    def _frozen_model(self):
+        model = self._cache_model
+        if model is None and self.trainer is not None:
+            model = self.trainer.lightning_module
+        if model is None:
+            raise RuntimeError(f"{type(self).__name__}(feature_cache=...) needs the model whose frozen "
+                               "features it caches: run it through a Trainer, or call "
+                               "datamodule.bind_model(task) first")
+        return getattr(model, "model", model)  # a task's paradigm model
+
+    def _precision(self) -> str:
+        return str(self.trainer.precision) if self.trainer is not None else "32-true"
+
+    def prepare_data(self) -> None:
+        """With ``feature_cache``: build the caches the Trainer's stage reads, where missing
+        (Lightning calls this on the first process of each node, the others wait)."""
+        if self.feature_cache is None:
+            return
+        from zoo.data.cache.attach import STAGE_SPLITS, prepare_splits
+
+        self._require_connected()
+        stage = getattr(getattr(self.trainer, "state", None), "fn", None)
+        splits = STAGE_SPLITS.get(getattr(stage, "value", stage), ("train", "val", "test"))
+        prepare_splits(self, self._frozen_model(), splits, self._precision())
 
     def setup(self, stage: Optional[str] = None) -> None:
         wanted = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",),
@@ -143,12 +241,22 @@ class ZooDataModule(L.LightningDataModule):
             self.setup({"train": "fit", "val": "validate", "test": "test"}[split])
         dataset = self.datasets[split]
         train = split == "train"
+        if self.feature_cache is not None:
+            from zoo.data.cache.attach import check_weights
+
+            check_weights(dataset, self._frozen_model())
         # EpochSampler carries the epoch into every worker (persistent ones too), so training
         # clips and crops differ between epochs yet stay reproducible; Lightning sets the epoch.
-        return DataLoader(dataset, batch_size=self.batch_size,
-                          sampler=EpochSampler(len(dataset), shuffle=train, seed=self.seed),
-                          num_workers=self.num_workers, collate_fn=collate_batch,
-                          drop_last=train and len(dataset) > self.batch_size,
+        world = self.trainer.world_size if self.trainer is not None else 1
+        if world > 1:
+            sampler = DistributedEpochSampler(len(dataset), world, self.trainer.global_rank,
+                                              shuffle=train, seed=self.seed, even=train)
+        else:
+            sampler = EpochSampler(len(dataset), shuffle=train, seed=self.seed)
+        return DataLoader(dataset, batch_size=self.batch_size, sampler=sampler,
+                          num_workers=self.num_workers,
+                          collate_fn=getattr(dataset, "collate", collate_batch),
+                          drop_last=train and len(sampler) > self.batch_size,
                           persistent_workers=self.num_workers > 0)
 
     def train_dataloader(self) -> DataLoader:

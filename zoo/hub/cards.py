@@ -4,6 +4,13 @@ Front matter through ``huggingface_hub.ModelCardData`` (``library_name: zoo``, t
 datasets, license, ``model_name`` and ``eval_results`` whose metric names carry the protocol);
 the body from this module's Markdown template. Every section renders from recorded facts — a
 missing fact renders as a statement of what is missing, never as "More Information Needed".
+
+Metric values are shown as papers print them (:func:`display_metrics`): a task whose facts say
+``percent`` logs fractions, shown ×100 (accuracy in %, coco-caption's BLEU / ROUGE-L / CIDEr-D
+×100); other tasks' values (retrieval's R@K, already in %, and ranks) as logged. ``config.json``
+and ``checkpoints/index.json`` keep the logged values. The card states each task's metric
+conventions (:data:`METRIC_CONVENTIONS`): retrieval's tie and median rules, coco-caption's
+scorers and names.
 """
 
 from __future__ import annotations
@@ -19,6 +26,40 @@ from zoo.registry import PARADIGMS, TASKS, parse_name
 
 PIPELINE_TAGS = {"recognition": "video-classification"}
 SYNTHETIC_DATASETS = ("world", "synthetic-world", "zoo-world")
+
+# How each task's evaluation combines the views of a clip (clips x crops).
+VIEW_COMBINATION = {
+    "recognition": "class probabilities averaged over the {views}",
+    "retrieval": "each video embedding is the normalised mean of its {views}' normalised embeddings",
+    "captioning": "the decoder attends to the tokens of all {views} at once",
+    "qa": "answer probabilities averaged over the {views}",
+}
+
+# What a reader comparing with papers must know about a task's metrics.
+METRIC_CONVENTIONS = {
+    "retrieval": (
+        "CLIP4Clip's protocol: text→video ranks every caption as a query against all videos; "
+        "video→text ranks each video through its best-scoring caption. R@K in %, MdR and MnR "
+        "1-based ranks.",
+        "Ties are scored as the expected value under uniformly random tie-breaking: with h items "
+        "scoring higher than the ground truth and t others equal to it, R@K counts "
+        "P(rank ≤ K) = clamp(K − h, 0, t + 1) / (t + 1) and MnR the expected rank 1 + h + t/2 "
+        "(CLIP4Clip's `np.where` counts a tied row once per tie; without ties both agree).",
+        "MdR is the median of those expected ranks; of an even number of queries, text→video "
+        "takes the lower middle when a video has several captions (CLIP4Clip's `torch.median` "
+        "path) and the mean of the middle pair otherwise, video→text always the mean of the "
+        "middle pair (`np.median`).",
+    ),
+    "captioning": (
+        "`Bleu_1`–`Bleu_4`, `ROUGE_L` and `CIDEr` are coco-caption's (pycocoevalcap) metrics under "
+        "its own names, computed as its scorers compute them: corpus BLEU with its smoothing and "
+        "the closest reference length (ties: the shorter), ROUGE-L with β = 1.2 on the best LCS "
+        "precision and recall over the references, CIDEr-D with document frequencies over the "
+        "test split.",
+        "Text is lower-cased with punctuation removed (coco-caption runs the Java PTB tokenizer "
+        "first; the two agree on captions without clitics or hyphens).",
+    ),
+}
 
 TEMPLATE = """---
 {{ card_data }}
@@ -74,13 +115,17 @@ Transforms are built from this table (stored in `config.json`), never restated b
 
 {% if metrics -%}
 Protocol: **{{ protocol }}** on the `{{ evaluation.split }}` split of `{{ evaluation.dataset }}`
-(class scores averaged over the {{ views }} view{{ 's' if views != 1 else '' }}).
+({{ views_text }}).
 
 | metric | value |
 |---|---|
 {% for key, value in metrics.items() -%}
-| {{ key }} | {{ '%.4f' % value }} |
+| {{ key }} | {{ value }} |
 {% endfor %}
+{{ scale_note }}
+{% for line in conventions %}
+- {{ line }}
+{%- endfor %}
 {%- else -%}
 This checkpoint was exported without measured metrics; its evaluation protocol would be
 **{{ protocol }}**.
@@ -144,6 +189,23 @@ def protocol_text(evaluation: Mapping) -> str:
             f"{crops} crop{'s' if crops != 1 else ''}")
 
 
+def display_scale(task: str) -> float:
+    """Factor from a task's logged values to the numbers papers print: 100 for tasks whose facts
+    say ``percent`` (fractions), else 1."""
+    import zoo.tasks  # noqa: F401  (registers the task classes, whose facts these are)
+
+    return 100.0 if TASKS.class_of(task).percent else 1.0
+
+
+def display_metrics(task: str, metrics: Mapping[str, float]) -> dict[str, str]:
+    """``{name: value as papers print it}``: × :func:`display_scale`, with one decimal more than
+    the task's comparison tables (``decimals``)."""
+    import zoo.tasks  # noqa: F401
+
+    scale, digits = display_scale(task), TASKS.class_of(task).decimals + 1
+    return {key: f"{scale * value:.{digits}f}" for key, value in metrics.items()}
+
+
 def card_data(config: Mapping) -> ModelCardData:
     """The card's front matter."""
     evaluation = config["evaluation"]
@@ -152,11 +214,13 @@ def card_data(config: Mapping) -> ModelCardData:
     pipeline_tag = PIPELINE_TAGS.get(task)
     eval_results = None
     if metrics:
+        scale = display_scale(task)
         eval_results = [
             EvalResult(task_type=pipeline_tag or task, task_name=TASKS[task].split(":")[0],
                        dataset_type=evaluation["dataset"], dataset_name=evaluation["dataset"],
                        dataset_split=evaluation["split"], metric_type=key,
-                       metric_name=f"{key} ({protocol_text(evaluation)})", metric_value=value)
+                       metric_name=f"{key} ({protocol_text(evaluation)})",
+                       metric_value=round(scale * value, 4))
             for key, value in metrics.items()]
     return ModelCardData(
         library_name=LIBRARY_NAME, license=config.get("license"), model_name=config["name"],
@@ -216,6 +280,11 @@ def render_card(config: Mapping, recipe: Optional[str] = None) -> str:
                f"to video. Everything needed to rebuild it — task, paradigm, backbone weights "
                f"(by sha256), preprocessing, evaluation protocol — is in `config.json`.")
     views = evaluation["clips"] * evaluation["crops"]
+    view_words = f"{views} view{'s' if views != 1 else ''}"
+    views_text = VIEW_COMBINATION.get(task, "over the {views}").format(views=view_words)
+    scale_note = ("Values as papers print them: the logged values × 100 (`config.json` keeps the "
+                  "logged values)." if display_scale(task) == 100.0 else
+                  "Values as logged, which is how papers print them.")
     card = ModelCard.from_template(
         card_data(config), template_str=TEMPLATE,
         name=config["name"], arch=name.arch, tag=name.tag, summary=summary, task=task,
@@ -225,7 +294,8 @@ def render_card(config: Mapping, recipe: Optional[str] = None) -> str:
         zoo_version=config["zoo_version"], hub_ref=torch_hub_ref(), repo_id=hub_repo_id(config["name"]),
         forward_line=forward_line, pre=pre, fps=pre.get("fps") or "source rate (segments span the clip)",
         mean=", ".join(f"{m:.4f}" for m in pre["mean"]), std=", ".join(f"{s:.4f}" for s in pre["std"]),
-        metrics=evaluation.get("metrics") or {}, evaluation=evaluation, views=views,
+        metrics=display_metrics(task, evaluation.get("metrics") or {}), evaluation=evaluation,
+        views_text=views_text, scale_note=scale_note, conventions=METRIC_CONVENTIONS.get(task, ()),
         protocol=protocol_text(evaluation), recipe=(recipe or "").rstrip("\n"),
         params={**config["parameters"], "stored": config["parameters"].get("stored", 0)},
         storage=storage, gflops=f"{config['gflops']:.2f}" if config.get("gflops") is not None else "not measured",

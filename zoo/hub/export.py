@@ -27,6 +27,7 @@ from __future__ import annotations
 import csv
 import inspect
 import pickle
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -44,6 +45,17 @@ from zoo.registry import TASKS, parse_name
 RUN_CONFIG_NAME = "config.yaml"  # what LightningCLI's SaveConfigCallback writes into the log dir
 
 
+def refusal_reason(error: Exception) -> str:
+    """The one line of torch's ``weights_only`` refusal that says what was refused (``Unsupported
+    global: GLOBAL argparse.Namespace ...``), without its terminal colour codes and advice."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error))
+    for line in text.splitlines():
+        if "WeightsUnpickler error:" in line:
+            reason = line.split("WeightsUnpickler error:", 1)[1].strip()
+            return reason.split(". Please use", 1)[0].rstrip(".")
+    return " ".join(text.split()[:40])
+
+
 def load_lightning_checkpoint(path: Union[str, Path], trust: bool = False) -> dict:
     """The checkpoint dict, unpickled with ``weights_only=True`` unless ``trust``."""
     path = Path(path)
@@ -54,7 +66,7 @@ def load_lightning_checkpoint(path: Union[str, Path], trust: bool = False) -> di
     except pickle.UnpicklingError as error:
         if not trust:
             raise ValueError(f"{path} holds objects that torch.load(weights_only=True) refuses "
-                             f"({str(error).splitlines()[0]}). If you produced this checkpoint "
+                             f"({refusal_reason(error)}). If you produced this checkpoint "
                              "yourself, pass --trust-checkpoint; never do so for a downloaded "
                              "file.") from None
     return torch.load(path, map_location="cpu", weights_only=False)  # trusted local file only

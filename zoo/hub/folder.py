@@ -251,7 +251,17 @@ def read_config(folder: Union[str, Path]) -> dict:
     path = Path(folder) / CONFIG_NAME
     if not path.is_file():
         raise FileNotFoundError(f"{folder} is not a zoo pretrained folder: {CONFIG_NAME} is missing")
-    config = json.loads(path.read_text())
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text (byte {error.start}: {error.reason}); the folder is "
+                         "damaged: download or export it again") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}, at "
+                         f"character {error.pos} of {len(error.doc)}); the file is truncated or edited: "
+                         "download or export the checkpoint again") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(config).__name__}")
     if config.get("format_version") not in READABLE_FORMATS:
         raise ValueError(f"{path}: format_version {config.get('format_version')!r} is not one of "
                          f"{READABLE_FORMATS}; it was written by zoo {config.get('zoo_version')}")
@@ -282,7 +292,9 @@ def build_from_config(config: Mapping) -> Any:
     against ``weights_sha256``) but without the stored weights.
 
     The base weights are rebuilt even when every weight is stored (``full``): a paradigm may
-    keep a frozen copy of them outside its state dict (the distillation teacher)."""
+    keep a frozen copy of them outside its state dict (the distillation teacher). A loaded model over
+    pretrained weights keeps its text tower (training drops it where nothing encodes text), so
+    that any such checkpoint can also classify zero-shot among names given at prediction time."""
     backbone = config["backbone"]
     paradigm = config["paradigm"]
     pretrained = backbone.get("pretrained")
@@ -290,7 +302,8 @@ def build_from_config(config: Mapping) -> Any:
 
     model = {"paradigm": paradigm["id"], "backbone": backbone["id"], "variant": paradigm["variant"],
              "num_frames": paradigm["num_frames"], "backbone_pretrained": pretrained if pretrained else False,
-             **(paradigm.get("args") or {})}
+             **(paradigm.get("args") or {}),
+             "text_tower": True if pretrained else None}
     task = TASKS.class_of(config["task"]["id"])(model=model, optim=config.get("optim"), **config["task"]["args"])
     expected, actual = backbone.get("weights_sha256"), task.model.backbone.weights_sha256
     if expected != actual:

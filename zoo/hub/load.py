@@ -10,9 +10,10 @@
 - a published name ``arch.tag`` (or ``arch`` for its first tag) of ``checkpoints/index.json``: the
   folder shipped under ``checkpoints/`` if present, else the Hub repo at the pinned revision.
 
-Every file is verified after download (or before loading, for shipped folders): against the
-sha256 and size in the index, and ``model.safetensors`` against the ones its ``config.json``
-records. A mismatch raises :class:`~zoo.hub.index.ChecksumError` naming the file.
+Every file is verified after download (or before loading, for shipped folders, by name or by
+path): against the sha256 and size in the index, and ``model.safetensors`` against the ones its
+``config.json`` records (the only record a folder outside the index has). A mismatch raises
+:class:`~zoo.hub.index.ChecksumError` naming the file.
 """
 
 from __future__ import annotations
@@ -96,6 +97,22 @@ def _download_files(repo_id: str, revision: Optional[str], name: str, entry: Opt
     return folder
 
 
+def _shipped_entry(folder: Path) -> Optional[dict]:
+    """The index entry whose shipped folder ``folder`` is (``checkpoints/<entry folder>``), else None."""
+    resolved, root = folder.resolve(), checkpoints_dir().resolve()
+    if resolved.parent != root:
+        return None
+    return next((e for e in load_index()["models"] if e["folder"] == resolved.name), None)
+
+
+def _verify_shipped(folder: Path, entry: dict, files: tuple[str, ...]) -> None:
+    """Each of ``files`` in a shipped folder against the sha256 and size the index records."""
+    for filename in files:
+        if filename in entry["files"]:
+            _verify(folder / filename, entry["files"][filename], f"{filename} of {entry['name']}",
+                    entry["name"])
+
+
 def _weights_record(config: dict) -> dict:
     return {"sha256": config["weights"]["sha256"], "size": config["weights"]["size"]}
 
@@ -111,6 +128,9 @@ def resolve_folder(ref: str, cache_dir: Union[str, Path, None] = None,
             revision = entry["hub"]["revision"]
         return _download_files(repo_id, revision, entry["name"] if entry else ref, entry, files, cache_dir)
     if os.path.isdir(ref):
+        entry = _shipped_entry(Path(ref))
+        if entry is not None:  # a shipped folder given by its path: the index vouches for it
+            _verify_shipped(Path(ref), entry, files)
         if WEIGHTS_NAME in files:
             config = read_config(ref)
             verify_file(Path(ref) / WEIGHTS_NAME, _weights_record(config), f"{WEIGHTS_NAME} of {config['name']}",
@@ -129,10 +149,7 @@ def resolve_folder(ref: str, cache_dir: Union[str, Path, None] = None,
                          f"architecture with zoo.create_model({ref.split('.')[0]!r}) instead.")
     shipped = checkpoints_dir() / entry["folder"] if entry["folder"] else None
     if shipped is not None and shipped.is_dir():
-        for filename in files:
-            if filename in entry["files"]:
-                _verify(shipped / filename, entry["files"][filename], f"{filename} of {entry['name']}",
-                        entry["name"])
+        _verify_shipped(shipped, entry, files)
         return shipped
     if not entry["hub"]["revision"]:
         raise FileNotFoundError(f"{entry['name']} is in the index but neither shipped "

@@ -26,20 +26,19 @@ Reference quirks reproduced exactly:
 
 Because document frequencies come from the whole evaluated set, scores of subsets are not
 additive and a sharded evaluation must gather every video before computing (the metric class
-below does, see :class:`CIDErD`).
+below does: :class:`~zoo.metrics.coco_caption.CaptionSetMetric`, shared with coco-caption's BLEU
+and ROUGE-L, keeps the strings and gathers them across processes).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
-from typing import Any, Hashable, Mapping, Optional, Sequence, Union
+from typing import Any, Hashable, Mapping, Sequence, Union
 
 import torch
-import torch.distributed as dist
-from torchmetrics import Metric
 
 from zoo.metrics.caption_text import caption_tokens
+from zoo.metrics.coco_caption import CaptionSetMetric, ngram_counts, paired_captions
 
 MAX_N = 4
 SIGMA = 6.0
@@ -47,14 +46,7 @@ SCALE = 10.0
 
 NGram = tuple[str, ...]
 
-
-def ngram_counts(tokens: Sequence[str], max_n: int = MAX_N) -> Counter:
-    """Term frequencies of every n-gram (as a tuple of words), n = 1..``max_n``."""
-    counts: Counter = Counter()
-    for n in range(1, max_n + 1):
-        for i in range(len(tokens) - n + 1):
-            counts[tuple(tokens[i:i + n])] += 1
-    return counts
+__all__ = ["CIDErD", "cider_d", "ngram_counts", "penalty_length"]
 
 
 def penalty_length(counts: Mapping[NGram, int]) -> int:
@@ -82,30 +74,6 @@ def _clipped_cosine(hyp: dict[NGram, float], hyp_norm: float, ref: dict[NGram, f
     return overlap / (hyp_norm * ref_norm)
 
 
-def _single_hypothesis(video_id: Hashable, hypothesis: Any) -> str:
-    if isinstance(hypothesis, (list, tuple)):
-        if len(hypothesis) != 1:
-            raise ValueError(f"video {video_id!r}: CIDEr-D scores exactly one hypothesis per video, "
-                             f"got {len(hypothesis)}")
-        hypothesis = hypothesis[0]
-    if not isinstance(hypothesis, str):
-        raise TypeError(f"video {video_id!r}: the hypothesis must be a string, got "
-                        f"{type(hypothesis).__name__}")
-    return hypothesis
-
-
-def _reference_list(video_id: Hashable, references: Any) -> list[str]:
-    if isinstance(references, str) or not isinstance(references, Sequence):
-        raise TypeError(f"video {video_id!r}: references must be a list of strings, got "
-                        f"{type(references).__name__}")
-    if len(references) == 0:
-        raise ValueError(f"video {video_id!r} has no reference caption")
-    for ref in references:
-        if not isinstance(ref, str):
-            raise TypeError(f"video {video_id!r}: a reference is {type(ref).__name__}, not a string")
-    return list(references)
-
-
 def cider_d(hypotheses: Mapping[Hashable, Union[str, Sequence[str]]],
             references: Mapping[Hashable, Sequence[str]], sigma: float = SIGMA,
             max_n: int = MAX_N) -> tuple[float, dict[Hashable, float]]:
@@ -126,25 +94,15 @@ def cider_d(hypotheses: Mapping[Hashable, Union[str, Sequence[str]]],
             hypothesis or a hypothesis without references (naming the videos), or several
             hypotheses for one video.
     """
-    if not references:
-        raise ValueError("cider_d: no reference video to score")
-    missing = [v for v in references if v not in hypotheses]
-    if missing:
-        raise ValueError(f"cider_d: no hypothesis for video(s) {missing[:10]}"
-                         f"{' ...' if len(missing) > 10 else ''} ({len(missing)} of {len(references)})")
-    extra = [v for v in hypotheses if v not in references]
-    if extra:
-        raise ValueError(f"cider_d: hypothesis for video(s) without references: {extra[:10]}")
+    paired = paired_captions(hypotheses, references, "cider_d")
+    hyp_counts = {v: ngram_counts(caption_tokens(hyp), max_n) for v, hyp, _ in paired}
+    ref_counts = {v: [ngram_counts(caption_tokens(r), max_n) for r in refs] for v, _, refs in paired}
 
-    hyp_counts = {v: ngram_counts(caption_tokens(_single_hypothesis(v, hypotheses[v])), max_n)
-                  for v in references}
-    ref_counts = {v: [ngram_counts(caption_tokens(r), max_n) for r in _reference_list(v, refs)]
-                  for v, refs in references.items()}
-
-    doc_freq: Counter = Counter()
+    doc_freq: dict[NGram, int] = {}
     for counts in ref_counts.values():
-        doc_freq.update(set().union(*counts))
-    log_num_videos = math.log(len(references))
+        for gram in set().union(*counts):
+            doc_freq[gram] = doc_freq.get(gram, 0) + 1
+    log_num_videos = math.log(len(ref_counts))
 
     per_video: dict[Hashable, float] = {}
     for video_id, refs in ref_counts.items():
@@ -162,26 +120,14 @@ def cider_d(hypotheses: Mapping[Hashable, Union[str, Sequence[str]]],
     return sum(per_video.values()) / len(per_video), per_video
 
 
-class CIDErD(Metric):
-    """CIDEr-D over everything seen since the last ``reset`` (see :func:`cider_d`).
+class CIDErD(CaptionSetMetric):
+    """CIDEr-D (:func:`cider_d`) over everything seen since the last ``reset``.
 
-    ``update(preds, target, video_ids=None)``: ``preds`` one caption per video, ``target`` the
-    list of reference captions of each video, ``video_ids`` their ids. ``compute()`` -> a scalar
-    tensor (float64).
-
-    States are Python lists of strings (``dist_reduce_fx=None``), because document frequencies
-    need every reference of the evaluated set, not a per-batch summary. torchmetrics' own
-    synchronisation only gathers tensors and would silently leave string lists per-rank, so this
-    class overrides ``_sync_dist`` and gathers its lists with ``torch.distributed.all_gather_object``
-    (every rank then computes the score over the whole set). With a ``DistributedSampler`` that
-    pads the last batch, the padded videos come back twice: give ``video_ids`` and repeated
-    (id, prediction, references) entries are counted once; the same id with a different
-    prediction or references raises. Without ``video_ids`` every entry is its own video.
+    ``update(preds, target, video_ids=None)`` and distributed gathering as
+    :class:`~zoo.metrics.coco_caption.CaptionSetMetric` (document frequencies need every reference
+    of the evaluated set, so the strings are kept and gathered, padded duplicates counted once);
+    ``compute()`` -> a float64 scalar on coco-caption's ×10 scale (papers print it ×100).
     """
-
-    is_differentiable = False
-    higher_is_better = True
-    full_state_update = False
 
     def __init__(self, sigma: float = SIGMA, max_n: int = MAX_N, **kwargs: Any):
         super().__init__(**kwargs)
@@ -191,51 +137,7 @@ class CIDErD(Metric):
             raise ValueError(f"max_n must be at least 1, got {max_n}")
         self.sigma = sigma
         self.max_n = max_n
-        self.add_state("video_ids", default=[], dist_reduce_fx=None)
-        self.add_state("hypotheses", default=[], dist_reduce_fx=None)
-        self.add_state("references", default=[], dist_reduce_fx=None)
 
-    def update(self, preds: Sequence[str], target: Sequence[Sequence[str]],
-               video_ids: Optional[Sequence[Hashable]] = None) -> None:
-        if isinstance(preds, str):
-            raise TypeError("preds must be a list of captions (one per video), got a single string")
-        if len(preds) != len(target):
-            raise ValueError(f"{len(preds)} predictions but {len(target)} reference lists")
-        if video_ids is not None and len(video_ids) != len(preds):
-            raise ValueError(f"{len(video_ids)} video_ids for {len(preds)} predictions")
-        ids = list(video_ids) if video_ids is not None else [None] * len(preds)
-        for video_id, pred, refs in zip(ids, preds, target):
-            name = video_id if video_id is not None else f"#{len(self.hypotheses)}"
-            self.hypotheses.append(_single_hypothesis(name, pred))
-            self.references.append(_reference_list(name, refs))
-            self.video_ids.append(video_id)
-
-    def _collected(self) -> tuple[dict, dict]:
-        hypotheses: dict[Hashable, str] = {}
-        references: dict[Hashable, list[str]] = {}
-        for index, (video_id, hyp, refs) in enumerate(zip(self.video_ids, self.hypotheses, self.references)):
-            key = video_id if video_id is not None else ("#anonymous", index)
-            if key in hypotheses:
-                if hypotheses[key] != hyp or references[key] != refs:
-                    raise ValueError(f"video {video_id!r} was given twice with different "
-                                     "predictions or references")
-                continue
-            hypotheses[key], references[key] = hyp, refs
-        return hypotheses, references
-
-    def compute(self) -> torch.Tensor:
-        hypotheses, references = self._collected()
-        if not references:
-            raise RuntimeError("CIDErD.compute() before any update")
-        score, _ = cider_d(hypotheses, references, sigma=self.sigma, max_n=self.max_n)
-        return torch.tensor(score, dtype=torch.float64)
-
-    def _sync_dist(self, dist_sync_fn=None, process_group: Optional[Any] = None) -> None:
-        """Gather the string states of every rank (``all_gather_object``), in rank order."""
-        group = process_group or self.process_group
-        local = (list(self.video_ids), list(self.hypotheses), list(self.references))
-        gathered: list = [None] * dist.get_world_size(group)
-        dist.all_gather_object(gathered, local, group=group)
-        self.video_ids = [v for ids, _, _ in gathered for v in ids]
-        self.hypotheses = [h for _, hyps, _ in gathered for h in hyps]
-        self.references = [r for _, _, refs in gathered for r in refs]
+    def score(self, hypotheses, references) -> torch.Tensor:
+        value, _ = cider_d(hypotheses, references, sigma=self.sigma, max_n=self.max_n)
+        return torch.tensor(value, dtype=torch.float64)

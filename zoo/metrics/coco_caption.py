@@ -39,6 +39,7 @@ like ``pycocoevalcap`` (``gts.keys() == res.keys()``, ``len(hypo) == 1``, ``len(
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any, Hashable, Mapping, Optional, Sequence, Union
 
 import numpy as np
@@ -47,7 +48,6 @@ import torch.distributed as dist
 from torchmetrics import Metric
 
 from zoo.metrics.caption_text import caption_tokens
-from zoo.metrics.cider import ngram_counts  # bleu_scorer.precook's counts, n = 1..max_n
 
 MAX_N = 4
 SMALL = 1e-9   # coco-caption's ``small``: added to every denominator
@@ -60,6 +60,16 @@ References = Mapping[Hashable, Sequence[str]]
 
 
 # --------------------------------------------------------------------------- inputs
+def ngram_counts(tokens: Sequence[str], max_n: int = MAX_N) -> Counter:
+    """Term frequencies of every n-gram (a tuple of words), n = 1..``max_n``: coco-caption's
+    ``precook``, shared by BLEU and CIDEr-D."""
+    counts: Counter = Counter()
+    for n in range(1, max_n + 1):
+        for i in range(len(tokens) - n + 1):
+            counts[tuple(tokens[i:i + n])] += 1
+    return counts
+
+
 def single_hypothesis(video_id: Hashable, hypothesis: Any) -> str:
     """The one caption of a video (a one-element list is accepted, as in coco-caption's ``res``)."""
     if isinstance(hypothesis, (list, tuple)):
@@ -239,7 +249,7 @@ class CaptionSetMetric(Metric):
     States are Python lists of strings (``dist_reduce_fx=None``): torchmetrics' own
     synchronisation only gathers tensors and would silently leave them per-rank, so
     ``_sync_dist`` gathers them with ``torch.distributed.all_gather_object`` (every rank then
-    scores the whole set), as :class:`~zoo.metrics.cider.CIDErD` does. With a
+    scores the whole set); :class:`~zoo.metrics.cider.CIDErD` derives from it too. With a
     ``DistributedSampler`` that pads the last batch the padded videos come back twice: give
     ``video_ids`` and repeated (id, prediction, references) entries count once; the same id with a
     different prediction or references raises. Without ``video_ids`` every entry is its own video.

@@ -110,6 +110,18 @@ class FeatureDistillation(FrameWiseModel):
         self._teacher = None
         self._teacher_text_cache = None
 
+    @property
+    def uses_text(self) -> bool:
+        """The text term exists only when the task encodes texts: distillation itself needs no
+        text tower (a closed-set head drops the student's and the teacher's)."""
+        return False
+
+    def drop_text_tower(self) -> None:
+        super().drop_text_tower()
+        if self._teacher is not None:
+            self._teacher.drop_text_tower()
+            self._teacher_text_cache = None
+
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
         if getattr(self, "_teacher", None) is not None:

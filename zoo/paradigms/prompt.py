@@ -53,6 +53,7 @@ from zoo.registry import PARADIGMS
 from zoo.specs import paradigm_spec
 
 DEFAULT_NUM_PROMPTS = 8
+DEFAULT_TEMPORAL_LAYERS = 1  # Ju et al.: --tfm_layers 1
 OFFICIAL_CONTEXT_VECTORS = 16  # Ju et al.'s prefix = postfix for CLIP's 77-token context
 OFFICIAL_CONTEXT_LENGTH = 77
 CONTEXT_INIT_STD = 0.01  # Ju et al.: nn.init.normal_(std=0.01) for prompts and frame positions
@@ -99,13 +100,14 @@ class PromptTuning(FrameWiseModel):
 
     def __init__(self, backbone: Backbone, variant: Optional[str] = None, num_frames: int = 8,
                  num_prompts: Optional[int] = None, prefix_length: Optional[int] = None,
-                 postfix_length: Optional[int] = None, temporal_layers: int = 1):
+                 postfix_length: Optional[int] = None, temporal_layers: Optional[int] = None):
         super().__init__(backbone, variant, num_frames)
         visual = self.variant in ("vpt", "vpt_shallow", "both")
         text = self.variant in ("text", "both")
         self.deep = self.variant in ("vpt", "both")
         for name, value, used in (("num_prompts", num_prompts, visual), ("prefix_length", prefix_length, text),
-                                  ("postfix_length", postfix_length, text)):
+                                  ("postfix_length", postfix_length, text),
+                                  ("temporal_layers", temporal_layers, text)):
             if value is not None and not used:
                 raise ValueError(f"variant {self.variant!r} does not use {name} (got {value})")
 
@@ -124,6 +126,7 @@ class PromptTuning(FrameWiseModel):
         self.text_prefix: Optional[nn.Parameter] = None
         self.text_postfix: Optional[nn.Parameter] = None
         self.temporal: Optional[TemporalTransformer] = None
+        temporal_layers = DEFAULT_TEMPORAL_LAYERS if temporal_layers is None else temporal_layers
         self.temporal_layers = temporal_layers if text else 0
         if text:
             if backbone.clip.text_pool_type not in ("argmax", "eos"):

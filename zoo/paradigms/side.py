@@ -6,8 +6,10 @@ Variant ``evl`` — EVL, "Frozen CLIP models are efficient video learners" (Lin 
 - The frozen image tower runs under ``torch.no_grad`` and in eval mode: no autograd graph is
   built through it, so training memory is that of the side network only. From each of its last
   ``decoder_layers`` blocks the side network reads the block output ``[B, T, 1+L, C]`` and the
-  block's attention q and k (``ln_1`` + ``attn.q_proj`` / ``attn.k_proj`` of the block input),
-  from which the attention maps between adjacent frames are formed (also without a graph).
+  block's attention q and k (``ln_1`` + ``attn.q_proj`` / ``attn.k_proj`` of the block input,
+  taken from the block's own forward pass, as EVL's ``Attention`` returns them: nothing is
+  computed twice), from which the attention maps between adjacent frames are formed (also without
+  a graph). FLOPs: 151.29 GMACs per 8-frame ViT-B/16 view, EVL's official figure.
 - A transformer decoder of width C (``decoder_layers`` layers, C/64 heads, MLP ratio 4, MLP
   dropout 0.5) holds one learnable query. Before decoder layer i, the tokens of backbone layer
   −(``decoder_layers`` − i) are enhanced by a depthwise temporal ``Conv1d`` (kernel 3), a temporal
@@ -80,12 +82,44 @@ def adjacent_frame_attention(q: torch.Tensor, k: torch.Tensor, heads: int) -> tu
     return to_previous, to_next
 
 
+def block_with_query_key(block: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``block(x)`` and the q and k its attention computed on the way (``attn.q_proj`` /
+    ``attn.k_proj`` of ``ln_1(x)``), each ``[N, 1+L, C]``.
+
+    q and k are taken from the block's own forward pass by hooks on the two projections, as EVL's
+    ``Attention`` returns them, so the block computes ``ln_1`` and the projections once: recomputing
+    them outside cost 4 · 2 · (1+L) · C² multiply-adds per frame for EVL's 4 layers (7.44 GMACs on
+    an 8-frame ViT-B/16 view, whose official count is 151.29)."""
+    captured: dict[str, torch.Tensor] = {}
+
+    def keep(name: str):
+        def hook(_module, _inputs, output):
+            if name in captured:
+                raise RuntimeError(f"attn.{name}_proj ran twice in one block: q/k capture needs "
+                                   "one self-attention call per block")
+            captured[name] = output
+        return hook
+
+    handles = [block.attn.q_proj.register_forward_hook(keep("q")),
+               block.attn.k_proj.register_forward_hook(keep("k"))]
+    try:
+        out = block(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    if set(captured) != {"q", "k"}:
+        raise RuntimeError(f"block {type(block).__name__} did not call attn.q_proj and attn.k_proj")
+    return out, captured["q"], captured["k"]
+
+
 def frozen_layer_features(backbone: Backbone, video: torch.Tensor,
                           num_layers: int) -> tuple[list[FrozenLayerFeatures], torch.Tensor]:
     """Run ``video [B, T, 3, H, W]`` through the frozen tower without building a graph.
 
     Returns the :class:`FrozenLayerFeatures` of the last ``num_layers`` blocks (in order) and the
-    final block's output ``[B*T, 1+L, C]`` (for the tower's own frame embeddings).
+    final block's output ``[B*T, 1+L, C]`` (for the tower's own frame embeddings). Each block runs
+    once; the attention q and k of the last ``num_layers`` come from that same pass
+    (:func:`block_with_query_key`).
     """
     b, t = video.shape[:2]
     first = backbone.num_layers - num_layers
@@ -94,11 +128,9 @@ def frozen_layer_features(backbone: Backbone, video: torch.Tensor,
         x = backbone.embed(video.flatten(0, 1))
         for i, block in enumerate(backbone.blocks):
             if i >= first:
-                normed = block.ln_1(x)
-                q = block.attn.q_proj(normed).unflatten(0, (b, t))
-                k = block.attn.k_proj(normed).unflatten(0, (b, t))
-                x = block(x)
-                to_previous, to_next = adjacent_frame_attention(q, k, block.attn.num_heads)
+                x, q, k = block_with_query_key(block, x)
+                to_previous, to_next = adjacent_frame_attention(q.unflatten(0, (b, t)), k.unflatten(0, (b, t)),
+                                                                block.attn.num_heads)
                 features.append(FrozenLayerFeatures(x.unflatten(0, (b, t)), to_previous, to_next))
             else:
                 x = block(x)
@@ -269,6 +301,49 @@ class SideNetwork(VideoTextModel):
         pooled = self.norm(self.decoder(layers))
         return VideoFeatures(video=self.backbone.project(pooled), frames=frames,
                              tokens=patches.unflatten(0, (b, t)), grid=self.grid, pooled=pooled)
+
+    # ------------------------------------------------------------------ frozen-feature cache
+    # The frozen tower's part is a fixed function of each frame (block outputs, q, k), cached
+    # once by zoo.data.cache; encode_frozen forms the cross-frame maps and runs the decoder, and
+    # equals encode_video on the same frames (tests/data/test_cache.py).
+    def frozen_fields(self, tokens: bool = False) -> tuple[str, ...]:
+        """Per decoder layer j (backbone block ``num_layers - decoder_layers + j``): its output
+        ``layer{j}`` and the q / k of its input ``q{j}`` / ``k{j}``; the frame ``embeddings``;
+        ``patches`` with ``tokens``."""
+        per_layer = tuple(f"{kind}{j}" for j in range(self.decoder_layers) for kind in ("layer", "q", "k"))
+        return per_layer + (("embeddings", "patches") if tokens else ("embeddings",))
+
+    def frozen_frame_features(self, frames: torch.Tensor, tokens: bool = False) -> dict[str, torch.Tensor]:
+        """The frozen tower on ``frames [N, 3, H, W]`` (no graph): ``layer{j}``, ``q{j}``, ``k{j}``
+        ``[N, 1+L, C]``, ``embeddings [N, D]``, and ``patches [N, L, C]`` with ``tokens``."""
+        first = self.backbone.num_layers - self.decoder_layers
+        fields: dict[str, torch.Tensor] = {}
+        with torch.no_grad():
+            x = self.backbone.embed(frames)
+            for i, block in enumerate(self.backbone.blocks):
+                if i >= first:  # q and k from the block's own pass, as frozen_layer_features
+                    x, fields[f"q{i - first}"], fields[f"k{i - first}"] = block_with_query_key(block, x)
+                    fields[f"layer{i - first}"] = x
+                else:
+                    x = block(x)
+            cls, patches = self.backbone.post(x)
+            fields["embeddings"] = self.backbone.project(cls)
+            if tokens:
+                fields["patches"] = patches
+        return fields
+
+    def encode_frozen(self, fields: dict[str, torch.Tensor]) -> VideoFeatures:
+        """The side network on cached fields ``[B, T, ...]`` -> :class:`VideoFeatures`."""
+        first = self.backbone.num_layers - self.decoder_layers
+        layers = []
+        with torch.no_grad():
+            for j in range(self.decoder_layers):
+                to_previous, to_next = adjacent_frame_attention(
+                    fields[f"q{j}"], fields[f"k{j}"], self.backbone.blocks[first + j].attn.num_heads)
+                layers.append(FrozenLayerFeatures(fields[f"layer{j}"], to_previous, to_next))
+        pooled = self.norm(self.decoder(layers))
+        return VideoFeatures(video=self.backbone.project(pooled), frames=fields["embeddings"],
+                             tokens=fields.get("patches"), grid=self.grid, pooled=pooled)
 
 
 SideSpec = paradigm_spec(SideNetwork)

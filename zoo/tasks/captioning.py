@@ -17,20 +17,22 @@ and the vocabulary projection is applied to the last position only). Multi-view 
 ``[B, V, T, 3, H, W]``: the decoder attends to the tokens of all V views at once.
 
 Evaluation (validation and test): one generated caption per video against all of its reference
-captions, with the text of both normalised by :func:`~zoo.metrics.caption_text.caption_tokens`
-(lower case, punctuation stripped; pycocoevalcap uses the Java PTB tokenizer instead):
+captions, scored as captioning papers report them — by coco-caption (``pycocoevalcap``), whose
+scorers zoo reproduces exactly (``zoo/metrics/coco_caption.py``, ``zoo/metrics/cider.py``), on the
+tokens of :func:`~zoo.metrics.caption_text.caption_tokens` (lower case, punctuation stripped;
+coco-caption runs the Java PTB tokenizer first). The logged names are coco-caption's own keys
+(``COCOEvalCap.eval``), so they say whose numbers they are:
 
-- ``bleu4``: torchmetrics ``BLEUScore(n_gram=4)``, corpus level (0..1). Differences from
-  coco-caption's ``Bleu(4)``: no 1e-9/1e-15 smoothing of zero counts (a corpus without any
-  matching 4-gram scores exactly 0), and among equally close reference lengths the first
-  reference is taken (coco-caption: the shortest). On 40 synthetic-world videos: 0.5266 here,
-  0.5307 from coco-caption.
-- ``rougeL``: torchmetrics ``ROUGEScore(rouge_keys="rougeL")`` F-measure with β = 1 of the best
-  reference, averaged over videos; coco-caption's ``Rouge`` uses β = 1.2 on the maximum LCS
-  precision and the maximum LCS recall over references (0.6569 vs 0.6618 on the same videos).
-- ``cider``: zoo's :class:`~zoo.metrics.cider.CIDErD`, coco-caption's CIDEr-D exactly, on the
-  coco scale (×10, not ×100), document frequencies over the evaluated split.
+- ``Bleu_1`` .. ``Bleu_4``: coco-caption's corpus BLEU (its 1e-15 / 1e-9 smoothing, the closest
+  reference length with ties to the shortest);
+- ``ROUGE_L``: coco-caption's ROUGE-L, β = 1.2 on the maximum LCS precision and recall over the
+  references, averaged over videos;
+- ``CIDEr``: CIDEr-D (coco-caption's ``Cider``), document frequencies over the evaluated split;
 - ``loss`` (validation only): teacher-forced cross-entropy on each video's first caption.
+
+Scale: logged as coco-caption returns them (BLEU and ROUGE-L in [0, 1], CIDEr-D on its ×10
+scale, e.g. 0.519); papers print all of them ×100 (51.9), and so do zoo's tables and cards
+(``percent = True``: shown ×100 with ``decimals`` = 1).
 """
 
 from __future__ import annotations
@@ -42,12 +44,9 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics.text import BLEUScore
-from torchmetrics.text.rouge import ROUGEScore
-
 from zoo.interfaces import VideoFeatures
-from zoo.metrics.caption_text import normalize_caption
 from zoo.metrics.cider import CIDErD
+from zoo.metrics.coco_caption import CocoBLEU, CocoROUGEL
 from zoo.registry import TASKS
 from zoo.specs import ModelSpec, OptimSpec
 from zoo.tasks.base import TaskLoss, VideoTask
@@ -57,11 +56,12 @@ from zoo.tasks.layers.decoding import beam_search, greedy_decode
 _SPECIAL_TOKENS = re.compile(r"<start_of_text>|<end_of_text>")
 
 
+COCO_METRICS = ("Bleu_1", "Bleu_2", "Bleu_3", "Bleu_4", "ROUGE_L", "CIDEr")  # coco-caption's keys
+
+
 def caption_metrics() -> nn.ModuleDict:
-    """BLEU-4, ROUGE-L and CIDEr-D (see the module docstring)."""
-    return nn.ModuleDict({"bleu4": BLEUScore(n_gram=4),
-                          "rougeL": ROUGEScore(rouge_keys="rougeL", normalizer=normalize_caption),
-                          "cider": CIDErD()})
+    """coco-caption's BLEU-1..4, ROUGE-L and CIDEr-D (see the module docstring)."""
+    return nn.ModuleDict({"bleu": CocoBLEU(), "rouge_l": CocoROUGEL(), "cider": CIDErD()})
 
 
 TOKEN_EMBEDDINGS = ("shared", "copy", "random")
@@ -87,10 +87,11 @@ class CaptioningTask(VideoTask):
 
     task = "captioning"
     summary = "video captioning: a generated sentence"
-    headline = "cider"
-    percent = False
-    decimals = 3
-    columns = (("CIDEr-D", "cider"), ("BLEU-4", "bleu4"), ("ROUGE-L", "rougeL"))
+    headline = "CIDEr"
+    percent = True  # coco-caption's values, printed x100 as papers do (CIDEr-D too)
+    decimals = 1
+    columns = (("CIDEr-D", "CIDEr"), ("BLEU-4", "Bleu_4"), ("ROUGE-L", "ROUGE_L"),
+               ("BLEU-1", "Bleu_1"), ("BLEU-2", "Bleu_2"), ("BLEU-3", "Bleu_3"))
 
     def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,
                  decoder_width: Optional[int] = None, decoder_layers: int = 2,
@@ -235,20 +236,32 @@ class CaptioningTask(VideoTask):
             loss = self.caption_loss(memory, self.model.tokenize([caps[0] for caps in references]))
             self.log("val/loss", loss, batch_size=len(references))
         predictions = [self.decode_tokens(ids) for ids in self.generate_ids(memory)]
-        normalised = [normalize_caption(p) for p in predictions]
-        normalised_refs = [[normalize_caption(r) for r in refs] for refs in references]
-        metrics["bleu4"].update(normalised, normalised_refs)
-        metrics["rougeL"].update(normalised, normalised_refs)
-        metrics["cider"].update(normalised, normalised_refs, video_ids=list(batch["video_id"]))
+        for metric in metrics.values():  # each tokenises with caption_tokens itself
+            metric.update(predictions, references, video_ids=list(batch["video_id"]))
         return predictions
 
     def compute_metrics(self, metrics: nn.ModuleDict) -> dict[str, torch.Tensor]:
+        """coco-caption's values under its own names (:data:`COCO_METRICS`), float64."""
         if metrics["cider"].update_count == 0:
             return {}
-        return {"bleu4": metrics["bleu4"].compute(),
-                "rougeL": metrics["rougeL"].compute()["rougeL_fmeasure"],
-                "cider": metrics["cider"].compute().float()}
+        bleu = metrics["bleu"].compute()
+        return {**{f"Bleu_{n}": bleu[f"bleu{n}"] for n in range(1, 5)},
+                "ROUGE_L": metrics["rouge_l"].compute(), "CIDEr": metrics["cider"].compute()}
+
+    def prediction_inputs(self, texts, **options) -> dict:
+        """No texts; options ``beam_size`` / ``max_length`` override the model's decoding."""
+        if texts:
+            raise ValueError(f"captioning writes a caption and takes no texts, got {list(texts)[:3]!r}")
+        unknown = sorted(set(options) - {"beam_size", "max_length"})
+        if unknown:
+            raise ValueError(f"captioning takes the options beam_size= and max_length= only, got {unknown}")
+        bad = {k: v for k, v in options.items() if isinstance(v, bool) or not isinstance(v, int) or v < 1}
+        if bad:
+            raise ValueError(f"beam_size and max_length must be positive integers, got {bad}")
+        return dict(options)
 
     def predict_batch(self, batch: dict) -> list[dict]:
-        return [{"video_id": vid, "caption": caption}
-                for vid, caption in zip(batch["video_id"], self.generate(batch["video"]))]
+        """One dict per video: ``video_id`` and its ``caption`` (decoded as the model's settings,
+        or ``batch["beam_size"]`` / ``batch["max_length"]`` when given)."""
+        captions = self.generate(batch["video"], batch.get("beam_size"), batch.get("max_length"))
+        return [{"video_id": vid, "caption": caption} for vid, caption in zip(batch["video_id"], captions)]

@@ -377,16 +377,18 @@ class QATask(VideoTask):
                  for q, c, t in zip(questions, choices, targets.tolist())]
         return TaskLoss(loss, texts, candidates[torch.arange(batch_size, device=targets.device), targets])
 
-    def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-        """Predicted index ``[B]``, its probability ``[B]`` and the predicted answer strings."""
+    def _answer_probabilities(self, batch: dict) -> tuple[torch.Tensor, list[list[str]]]:
+        """Probabilities ``[B, K]`` / ``[B, C]`` (views averaged) and, per item, the answers they
+        are over (the vocabulary, or the item's choices)."""
         choices = self.choices(batch) if self.mode == "mc" else None
         probs = self(batch["video"], self.questions(batch), choices)
+        return probs, (choices if choices is not None else [self.answer_vocab] * len(probs))
+
+    def _predict(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+        """Predicted index ``[B]``, its probability ``[B]`` and the predicted answer strings."""
+        probs, options = self._answer_probabilities(batch)
         score, index = probs.max(dim=-1)
-        if self.mode == "open":
-            answers = [self.answer_vocab[i] for i in index.tolist()]
-        else:
-            answers = [c[i] for c, i in zip(choices, index.tolist())]
-        return index, score, answers
+        return index, score, [o[i] for o, i in zip(options, index.tolist())]
 
     def update_metrics(self, metrics: nn.ModuleDict, batch: dict, stage: str) -> None:
         index, _, answers = self._predict(batch)
@@ -399,17 +401,50 @@ class QATask(VideoTask):
             oov = None
         self._update_metrics(metrics, correct, oov, batch)
 
+    # ------------------------------------------------------------------ prediction
+    def prediction_inputs(self, texts: Sequence[str], choices: Optional[Sequence[str]] = None,
+                          **options) -> dict:
+        """``texts[0]`` is the question; a multiple-choice model takes its choices after it or as
+        ``choices=[...]`` (at least two); an open-ended model answers from its vocabulary."""
+        if options:
+            raise ValueError(f"qa takes the option choices= only, got {sorted(options)}")
+        texts = [" ".join(t.split()) for t in texts]
+        if not texts or not texts[0]:
+            raise ValueError("qa answers a question about the video: give the question as the first "
+                             "text, e.g. zoo predict --model M video.mp4 \"what colour is the square?\"")
+        question, rest = texts[0], texts[1:]
+        if choices is not None and rest:
+            raise ValueError("give the answer choices either after the question or as choices=, not both")
+        given = [" ".join(str(c).split()) for c in (choices if choices is not None else rest)]
+        if self.mode == "open":
+            if given:
+                raise ValueError(f"this model answers open-ended questions from its {len(self.answer_vocab)} "
+                                 f"answers and takes no choices; got {given!r} after the question "
+                                 "(quote the question as one text)")
+            return {"question": [question]}
+        if len(given) < 2 or any(not c for c in given) or len(set(given)) != len(given):
+            raise ValueError(f"this multiple-choice model picks one of the answers you give: give at "
+                             f"least two different choices after the question or as choices=[...], "
+                             f"got {given!r}")
+        return {"question": [question], "choices": [given]}
+
     def predict_batch(self, batch: dict) -> list[dict]:
-        """One dict per question: ``video_id``, ``question_id``, ``question``, the predicted
-        ``answer`` and its ``score`` (probability); multiple choice adds ``answer_index``."""
-        index, score, answers = self._predict(batch)
-        qids = batch.get("question_id", [""] * len(answers))
+        """One dict per question: ``video_id``, ``question_id`` (when the batch has them),
+        ``question``, the predicted ``answer`` and its ``score`` (probability), multiple choice
+        ``answer_index``, and ``top``: the (at most) five most probable answers of the vocabulary
+        or of the item's choices, as ``{"answer", "probability"}``, best first."""
+        probs, options = self._answer_probabilities(batch)
+        qids = batch.get("question_id", [None] * len(probs))
         out = []
-        for vid, qid, question, answer, p, i in zip(batch["video_id"], qids, batch["question"],
-                                                    answers, score.tolist(), index.tolist()):
-            item = {"video_id": vid, "question_id": qid, "question": question, "answer": answer,
-                    "score": p}
+        for vid, qid, question, p, answers in zip(batch["video_id"], qids, batch["question"], probs, options):
+            order = p[:len(answers)].argsort(descending=True, stable=True)[:5].tolist()  # ties: listed order
+            best = order[0]
+            item = {"video_id": vid, "question": question, "answer": answers[best],
+                    "score": round(float(p[best]), 4)}
+            if qid:
+                item["question_id"] = qid
             if self.mode == "mc":
-                item["answer_index"] = i
+                item["answer_index"] = best
+            item["top"] = [{"answer": answers[i], "probability": round(float(p[i]), 4)} for i in order]
             out.append(item)
         return out

@@ -19,7 +19,7 @@ harmonic mean 2BN/(B+N).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -104,6 +104,12 @@ class RecognitionTask(VideoTask):
         self.register_buffer("novel_mask", torch.tensor(
             [n in novel for n in names] if names else [False] * self.num_classes), persistent=False)
         self.class_groups = {g: [names.index(c) for c in cs] for g, cs in (class_groups or {}).items()}
+
+    @classmethod
+    def uses_text(cls, args: dict) -> bool:
+        """Only the text head encodes text: a closed-set linear head needs no text tower (build
+        with ``text_tower=True`` to classify zero-shot as well)."""
+        return args.get("head", "linear") == "text"
 
     def task_config(self) -> dict:
         """Class names as a list: a label-map path would not travel with an exported checkpoint."""
@@ -195,9 +201,51 @@ class RecognitionTask(VideoTask):
             values["hm"] = 2 * b * n / (b + n) if (b + n) > 0 else torch.zeros_like(b)
         return values
 
+    # ------------------------------------------------------------------ prediction
+    def prediction_inputs(self, texts: Sequence[str], **options) -> dict:
+        """No texts: the model's own classes. Texts: class names to choose among instead (at
+        least two, each once), classified through the text tower -- zero-shot."""
+        if options:
+            raise ValueError(f"recognition takes no prediction options, got {sorted(options)}")
+        names = [" ".join(t.split()) for t in texts]
+        if not names:
+            return {}
+        if not self.model.has_text_tower:
+            raise ValueError("this recognition model was built without its text tower (a closed-set "
+                             "head needs none), so it cannot classify among given names: build or "
+                             "load it with text_tower=True for zero-shot classification")
+        if len(names) < 2 or any(not n for n in names) or len(set(names)) != len(names):
+            raise ValueError(f"recognition chooses among class names: give at least two different, "
+                             f"non-empty names (or none, for the model's own {self.num_classes} "
+                             f"classes), got {list(texts)!r}")
+        return {"class_names": [names]}
+
     def predict_batch(self, batch: dict) -> list[dict]:
-        probs = self(batch["video"])
-        top = probs.topk(min(5, self.num_classes), dim=-1)
-        names = self.class_names or [str(i) for i in range(self.num_classes)]
-        return [{"video_id": vid, "top": [(names[i], float(p)) for p, i in zip(ps.tolist(), idx.tolist())]}
-                for vid, ps, idx in zip(batch["video_id"], top.values, top.indices)]
+        """One dict per video: ``video_id`` and ``top``, its ``min(5, K)`` most probable classes
+        best first (ties in the classes' order) as ``{"class", "probability"}`` (views averaged). With ``batch["class_names"]``
+        (one list per video) each video is classified among its own names through the text
+        tower (zero-shot; the result says ``"zero_shot": true``), else by the model's head."""
+        features = self.encode_video(batch["video"])
+        given = batch.get("class_names")
+        if given is None:
+            own = self.class_names or [str(i) for i in range(self.num_classes)]
+            probs, names = list(self.probabilities(features)), [own] * features.num_videos
+        else:
+            if len(given) != features.num_videos:
+                raise ValueError(f"batch['class_names'] has {len(given)} lists for "
+                                 f"{features.num_videos} videos")
+            video = F.normalize(features.video, dim=-1)
+            probs, names = [], [list(n) for n in given]
+            for b, item_names in enumerate(names):
+                logits = self.model.logit_scale.exp() * video[b * features.views:(b + 1) * features.views] \
+                    @ self.class_text_embeddings(item_names).t()
+                probs.append(logits.softmax(dim=-1).mean(dim=0))
+        out = []
+        for vid, p, item_names in zip(batch["video_id"], probs, names):
+            order = p.argsort(descending=True, stable=True)[:5].tolist()  # ties: listed order
+            item = {"video_id": vid, "top": [{"class": item_names[i], "probability": round(float(p[i]), 4)}
+                                             for i in order]}
+            if given is not None:
+                item["zero_shot"] = True
+            out.append(item)
+        return out

@@ -36,8 +36,10 @@ CLIP4Clip's ``tensor_video_to_text_sim``). Ranks are tie-safe: 1 + the number of
 strictly higher than the ground truth (CLIP4Clip's ``np.where`` counts a tied row several
 times, its issue #80). Logged as ``val/t2v_r1`` ... ``test/v2t_mnr``.
 
-``predict_step`` returns normalised video embeddings for users to index; ``embed_texts`` gives the
-query side.
+Prediction (``predict_batch``): with texts (``batch["texts"]``, one list per video, e.g. from
+``prediction_inputs``) each video's texts ranked by cosine similarity, with the probability of
+each (softmax over the video's texts at the loss's temperature, as CLIP's zero-shot scores);
+without, the normalised video embedding for users to index (``embed_texts`` gives the query side).
 """
 
 from __future__ import annotations
@@ -253,6 +255,34 @@ class RetrievalTask(VideoTask):
     def compute_metrics(self, metrics: RetrievalMetrics) -> dict[str, Tensor]:
         return dict(metrics.compute()) if metrics.update_count else {}
 
-    def predict_batch(self, batch: dict) -> dict:
-        """``{"video_id": list[str], "video_embeddings": [B, D]}`` (normalised, views averaged)."""
-        return {"video_id": list(batch["video_id"]), "video_embeddings": self.embed_videos(batch["video"])}
+    # ------------------------------------------------------------------ prediction
+    def prediction_inputs(self, texts: Sequence[str], **options) -> dict:
+        """``{"texts": [texts]}``: the texts to score against the video (at least one)."""
+        if options:
+            raise ValueError(f"retrieval takes no prediction options, got {sorted(options)}")
+        texts = [" ".join(t.split()) for t in texts]
+        if not texts or any(not t for t in texts):
+            raise ValueError("retrieval scores a video against texts: give one or more non-empty "
+                             "texts, e.g. zoo predict --model M video.mp4 \"a red square moves left\" "
+                             "\"a blue circle grows\"")
+        return {"texts": [texts]}
+
+    def predict_batch(self, batch: dict) -> list[dict]:
+        """One dict per video (module doc): ``video_id`` and either ``ranking`` -- ``{"text",
+        "similarity", "probability"}`` best first -- or ``embedding`` (``D`` floats)."""
+        videos = self.embed_videos(batch["video"])
+        ids = list(batch["video_id"])
+        texts = batch.get("texts")
+        if texts is None:
+            return [{"video_id": vid, "embedding": v.tolist()} for vid, v in zip(ids, videos.float())]
+        if len(texts) != len(ids):
+            raise ValueError(f"batch['texts'] has {len(texts)} lists for {len(ids)} videos")
+        out = []
+        for vid, video, item_texts in zip(ids, videos, texts):
+            similarity = self.embed_texts(item_texts) @ video
+            probability = (self.contrastive_scale() * similarity).softmax(dim=-1)
+            order = similarity.argsort(descending=True, stable=True).tolist()
+            out.append({"video_id": vid, "ranking": [
+                {"text": item_texts[i], "similarity": round(float(similarity[i]), 4),
+                 "probability": round(float(probability[i]), 4)} for i in order]})
+        return out

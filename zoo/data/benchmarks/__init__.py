@@ -49,6 +49,21 @@ question answering
 temporal grounding
 ``CharadesSTADataModule``          ``charades_sta_{train,test}.txt`` + ``Charades_duration.json``,
                                    videos ``Charades_v1_480/<vid>.mp4``; val = test file
+``QVHighlightsDataModule``         ``data/highlight_{train,val,test}_release.jsonl``, videos
+                                   ``videos/<vid>.mp4``; val = test = the val file (the
+                                   test file has no labels); 2-s saliency clips
+spatio-temporal grounding
+``HCSTVGDataModule``               HC-STVG v1 ``anno/{train,test}.json`` or v2
+                                   ``anno/{trainv2,valv2}.json``; videos
+                                   ``video/<part>/<name>.mp4``; val = test file
+``VidSTGDataModule``               ``annotations/{train,val,test}_annotations.json`` + VidOR
+                                   ``vidor/{training,validation}/<dir>/<vid>.json``; videos
+                                   ``video/<dir>/<vid>.mp4``; one item per sentence
+open-vocabulary tracking
+``TAODataModule``                  ``annotations/{train,validation}.json``, frame folders
+                                   ``frames/<video name>/``; test = validation; annotated frames
+``BURSTDataModule``                ``annotations/{train/train,val/all_classes,test/all_classes}
+                                   .json``, frame folders ``frames/<split>/<dataset>/<seq>/``
 ================================== ==========================================================
 
 (DiDeMo and ActivityNet Captions also serve grounding with ``granularity="sentence"``.)
@@ -75,23 +90,29 @@ from zoo.data.benchmarks.base import (MISSING_VIDEOS, BenchmarkDataModule, answe
                                       readable_class_name)
 from zoo.data.benchmarks.charades_sta import CharadesSTADataModule
 from zoo.data.benchmarks.didemo import DiDeMoDataModule
+from zoo.data.benchmarks.hcstvg import HCSTVGDataModule
 from zoo.data.benchmarks.hmdb51 import HMDB51DataModule
 from zoo.data.benchmarks.kinetics import KineticsDataModule
 from zoo.data.benchmarks.mmaction import VideoListDataModule
 from zoo.data.benchmarks.msrvtt import MSRVTTDataModule
 from zoo.data.benchmarks.msrvtt_qa import MSRVTTQADataModule, MSVDQADataModule
 from zoo.data.benchmarks.msvd import MSVDDataModule
+from zoo.data.benchmarks.qvhighlights import QVHighlightsDataModule
 from zoo.data.benchmarks.nextqa import (NEXTOE_QUESTION_GROUPS, NEXTQA_QUESTION_GROUPS,
                                         NExTOEDataModule, NExTQADataModule)
 from zoo.data.benchmarks.sthv2 import SthV2DataModule
+from zoo.data.benchmarks.tao import BURSTDataModule, TAODataModule
 from zoo.data.benchmarks.tgif_qa import TGIFQADataModule
 from zoo.data.benchmarks.ucf101 import UCF101DataModule
 from zoo.data.benchmarks.vatex import VATEXDataModule
+from zoo.data.benchmarks.vidstg import VidSTGDataModule
 
 __all__ = ["BenchmarkDataModule", "KineticsDataModule", "UCF101DataModule", "HMDB51DataModule",
            "SthV2DataModule", "VideoListDataModule", "MSRVTTDataModule", "MSVDDataModule",
            "DiDeMoDataModule", "VATEXDataModule", "ActivityNetCaptionsDataModule",
            "NExTQADataModule", "NExTOEDataModule", "MSRVTTQADataModule", "MSVDQADataModule",
            "TGIFQADataModule", "ActivityNetQADataModule", "CharadesSTADataModule",
+           "HCSTVGDataModule", "VidSTGDataModule", "QVHighlightsDataModule",
+           "TAODataModule", "BURSTDataModule",
            "readable_class_name", "answer_vocabulary", "MISSING_VIDEOS",
            "NEXTQA_QUESTION_GROUPS", "NEXTOE_QUESTION_GROUPS"]

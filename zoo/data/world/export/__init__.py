@@ -109,9 +109,16 @@ def _write_clip_media(out: Path, master: Path, frames, fps: float,
             first[suffix] = target
 
 
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="exporting the world", unit="clip", disable=not enabled, dynamic_ncols=True)
+
+
 def export_world(out_dir: Union[str, os.PathLike], formats: Sequence[str] = FORMATS,
                  sizes: Optional[Mapping[str, int]] = None, seed: int = 0,
-                 config: WorldConfig = WorldConfig(), overwrite: bool = False) -> dict:
+                 config: WorldConfig = WorldConfig(), overwrite: bool = False,
+                 progress: bool = False) -> dict:
     """Write the world's ``train`` / ``val`` / ``test`` clips in the benchmarks' formats.
 
     Args:
@@ -124,6 +131,7 @@ def export_world(out_dir: Union[str, os.PathLike], formats: Sequence[str] = FORM
         config: the world's ``WorldConfig`` (frames, size, fps, ...).
         overwrite: replace a previous export in ``out_dir`` (only the paths an export writes are
             removed); otherwise an existing export raises ``FileExistsError``.
+        progress: show a progress bar (clips written, rate, ETA) on stderr.
 
     Returns:
         The manifest (also written to ``out_dir/manifest.json``): ``seed``, ``config``,
@@ -158,8 +166,10 @@ def export_world(out_dir: Union[str, os.PathLike], formats: Sequence[str] = FORM
             by_clip[placement.clip.video_id].append((fmt, placement))
 
     entries = []
+    bar = _progress(sum(len(c) for c in clips.values()), progress)
     for split in SPLITS:
         for clip in clips[split]:
+            bar.update(1)
             frames = worlds[split].render(clip.index)
             master = out / "videos" / f"{clip.video_id}.mp4"
             master.parent.mkdir(parents=True, exist_ok=True)
@@ -172,6 +182,7 @@ def export_world(out_dir: Union[str, os.PathLike], formats: Sequence[str] = FORM
                 entry["files"][fmt] = placement.path
                 entry["ids"][fmt] = placement.benchmark_id
             entries.append(entry)
+    bar.close()
 
     manifest = {"generator": "zoo.data.world.export", "seed": seed, "config": asdict(config),
                 "sizes": sizes, "formats": list(formats),
@@ -217,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
                          fps=args.fps, **events)
     manifest = export_world(args.out, formats=args.formats, seed=args.seed, config=config,
                             sizes={split: getattr(args, split) for split in SPLITS},
-                            overwrite=args.overwrite)
+                            overwrite=args.overwrite, progress=True)
     count, seconds = len(manifest["clips"]), manifest["seconds"]
     print(f"exported {count} clips ({', '.join(manifest['formats'])}) to {args.out} in "
           f"{seconds:.1f} s ({count / max(seconds, 1e-9):.1f} clips/s)")

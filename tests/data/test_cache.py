@@ -1,0 +1,217 @@
+"""The frozen-feature cache: batches from the cache equal batches from pixels, keys catch every
+change of input, pixel augmentation is refused, and ``zoo cache-features`` builds what ``zoo fit``
+reads."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from zoo.data.cache import CachedFrames, ClipFields, FeatureCacheSpec, collate_clip_fields
+from zoo.data.cache.attach import prepare_splits, split_key
+from zoo.data.cache.store import FeatureCache, StaleCacheError
+from zoo.data.datasets import VideoDataset
+from zoo.data.world.datamodule import WorldDataModule
+from zoo.tasks import RecognitionTask
+
+WORLD = dict(train_size=6, val_size=2, test_size=3, batch_size=3, world_frames=8, height=32, width=32)
+
+
+def make_task(paradigm="postnet", variant=None, **model):
+    torch.manual_seed(0)
+    spec = {"paradigm": paradigm, "backbone": "tiny", "num_frames": 4, "backbone_pretrained": False, **model}
+    if variant:
+        spec["variant"] = variant
+    return RecognitionTask(model=spec, class_names=[str(i) for i in range(10)], head="linear")
+
+
+def datamodules(task, root, spec=None, **world):
+    """(pixels, cached) world datamodules with identical settings."""
+    options = {**WORLD, **world}
+    pixels = WorldDataModule(**options).connect(task.preprocess)
+    cached = WorldDataModule(**options).connect(task.preprocess)
+    cached.feature_cache = spec or FeatureCacheSpec(root=str(root), progress=False)
+    cached.bind_model(task)
+    return pixels, cached
+
+
+def batches(datamodule, split, epoch=0):
+    datamodule.setup({"train": "fit", "val": "fit", "test": "test"}[split])
+    loader = datamodule._loader(split)
+    loader.sampler.set_epoch(epoch)
+    return list(loader)
+
+
+def assert_features_close(pixels, cached, tolerance=1e-5, tokens=True):
+    """Features from pixels and from the cache agree (patch tokens only where cached)."""
+    assert pixels.views == cached.views and pixels.grid == cached.grid
+    assert (cached.tokens is not None) == tokens
+    for name in ("video", "frames", "pooled") + (("tokens",) if tokens else ()):
+        x, y = getattr(pixels, name), getattr(cached, name)
+        assert x.shape == y.shape, name
+        assert (x - y).abs().max().item() <= tolerance, name
+
+
+@pytest.mark.parametrize("epoch", [0, 1])
+def test_cached_training_batches_equal_pixel_batches(tmp_path, epoch):
+    task = make_task(variant="seqtransf").eval()
+    pixels, cached = datamodules(task, tmp_path, FeatureCacheSpec(root=str(tmp_path), tokens=True, progress=False))
+    for p, c in zip(batches(pixels, "train", epoch), batches(cached, "train", epoch)):
+        assert isinstance(c["video"], CachedFrames) and len(c["video"]) == len(p["video"])
+        assert p["video_id"] == c["video_id"] and p["question"] == c["question"]
+        assert torch.equal(p["frame_times"], c["frame_times"]) and torch.equal(p["label"], c["label"])
+        assert torch.equal(p["boxes"], c["boxes"]) and torch.equal(p["frame_mask"], c["frame_mask"])
+        with torch.no_grad():
+            assert_features_close(task.encode_video(p["video"]), task.encode_video(c["video"]))
+
+
+def test_cached_multi_view_test_batches_equal_pixel_batches(tmp_path):
+    task = make_task(variant="meanp").eval()
+    pixels, cached = datamodules(task, tmp_path, test_clips=2)
+    (p,), (c,) = batches(pixels, "test"), batches(cached, "test")
+    assert p["video"].dim() == 6 and c["video"].views == 2 and len(c["video"]) == 3
+    with torch.no_grad():
+        assert_features_close(task.encode_video(p["video"]), task.encode_video(c["video"]), tokens=False)
+        assert torch.allclose(task(p["video"]), task(c["video"]), atol=1e-6)
+
+
+def test_side_network_from_cache_equals_pixels(tmp_path):
+    task = make_task("side").eval()
+    with torch.no_grad():  # EVL's tables start at zero: give them values so the test can fail
+        for parameter in task.model.decoder.parameters():
+            parameter.normal_(0, 0.05)
+    pixels, cached = datamodules(task, tmp_path)
+    p, c = batches(pixels, "train")[0], batches(cached, "train")[0]
+    assert set(c["video"].fields) == {"embeddings", *(f"{k}{j}" for j in range(4) for k in ("layer", "q", "k"))}
+    with torch.no_grad():
+        assert_features_close(task.encode_video(p["video"]), task.encode_video(c["video"]), tokens=False)
+
+
+def test_a_training_step_from_cache_equals_one_from_pixels(tmp_path):
+    task = make_task(variant="seqtransf")
+    pixels, cached = datamodules(task, tmp_path)
+    gradients = []
+    for batch in (batches(pixels, "train")[0], batches(cached, "train")[0]):
+        task.zero_grad(set_to_none=True)
+        loss = task.task_loss(batch, task.encode_video(batch["video"])).loss
+        loss.backward()
+        gradients.append((loss.item(), {n: p.grad.clone() for n, p in task.named_parameters() if p.requires_grad}))
+    (loss_p, grads_p), (loss_c, grads_c) = gradients
+    assert abs(loss_p - loss_c) <= 1e-6
+    assert grads_p.keys() == grads_c.keys() and any(g.abs().sum() > 0 for g in grads_p.values())
+    for name in grads_p:
+        assert (grads_p[name] - grads_c[name]).abs().max() <= 1e-6, name
+
+
+def test_the_key_changes_with_every_input_and_a_stale_cache_is_refused(tmp_path):
+    task = make_task(variant="meanp")
+    _, cached = datamodules(task, tmp_path)
+    first = prepare_splits(cached, task.model, ["train"], "32-true")["train"]
+    assert prepare_splits(cached, task.model, ["train"], "32-true")["train"] == first  # reused
+    key = split_key(cached, "train", task.model, "32-true")
+    with torch.no_grad():
+        task.model.backbone.clip.visual.proj.add_(1e-3)
+    changed = split_key(cached, "train", task.model, "32-true")
+    assert changed["model"]["visual_sha256"] != key["model"]["visual_sha256"]
+    with pytest.raises(StaleCacheError, match="model"):
+        FeatureCache(first, expected_key=changed)
+    _, other_world = datamodules(task, tmp_path, world_seed=1)
+    assert split_key(other_world, "train", task.model, "32-true")["data"] != changed["data"]
+    assert split_key(cached, "train", task.model, "bf16-mixed")["model"]["autocast"] == "bfloat16"
+    # the loaders check the weights again (a checkpoint restored after setup could change them)
+    cached.datasets["train"] = cached.make_dataset("train")
+    with torch.no_grad():
+        task.model.backbone.clip.visual.proj.sub_(2e-3)
+    with pytest.raises(StaleCacheError, match="no longer matches"):
+        cached._loader("train")
+
+
+def test_pixel_augmentation_is_refused_and_centre_crops_are_an_option(tmp_path):
+    task = make_task(variant="meanp")
+    _, flipping = datamodules(task, tmp_path, train_flip=True)
+    with pytest.raises(ValueError, match="flip"):
+        flipping.setup("fit")
+    with pytest.raises(ValueError, match="train_flip"):
+        WorldDataModule.__bases__[0](feature_cache=str(tmp_path), train_flip=True)
+    # 32 x 48 frames resized to 64 x 96: a random 64 x 64 crop of them is not what the cache holds
+    _, wide = datamodules(task, tmp_path, width=48)
+    wide.setup("fit")
+    with pytest.raises(ValueError, match="random crops"):
+        wide.datasets["train"][0]
+    _, centred = datamodules(task, tmp_path, FeatureCacheSpec(root=str(tmp_path), train_crop="center",
+                                                              progress=False), width=48)
+    centred.setup("fit")
+    assert centred.datasets["train"][0]["video"].fields["embeddings"].shape == (4, 128)
+
+
+def test_paradigms_that_train_their_backbone_cannot_read_a_cache(tmp_path):
+    task = make_task("lora")
+    _, cached = datamodules(task, tmp_path)
+    with pytest.raises(TypeError, match="cannot train from a frozen-feature cache"):
+        cached.setup("fit")
+    frames = CachedFrames({"embeddings": torch.zeros(2, 4, 128)})
+    with pytest.raises(TypeError, match="encode_frozen"):
+        task.encode_video(frames)
+
+
+def test_frame_stride_caches_every_kth_frame(tmp_path):
+    task = make_task(variant="meanp").eval()
+    pixels, cached = datamodules(task, tmp_path, FeatureCacheSpec(root=str(tmp_path), frame_stride=2, progress=False))
+    cached.setup("test")
+    cache = cached.datasets["test"].cache
+    record = cached.datasets["test"].records[0]
+    video = cache.video(record)
+    assert video.num_frames == 4 and video.fps == pytest.approx(4.0) and video.duration == pytest.approx(1.0)
+    pixels.setup("test")
+    frames = pixels.datasets["test"].source(record).get_frames([0, 2, 4, 6])
+    clip = pixels.datasets["test"].transform(frames).video
+    with torch.no_grad():
+        expected = task.model.frozen_frame_features(clip)["embeddings"]
+    assert (video.fields["embeddings"][:, 0] - expected).abs().max() <= 1e-5
+    # the cached sampler takes all 4 cached frames: video frames 0, 2, 4, 6, as this pixel dataset
+    base = pixels.datasets["test"]
+    every_other = VideoDataset(base.records, base.source, lambda n, rng: [[0, 2, 4, 6]], base.transform, train=False)
+    sample, pixel_sample = cached.datasets["test"][0], every_other[0]
+    assert torch.allclose(sample["frame_times"], torch.tensor([0.0, 0.25, 0.5, 0.75]))
+    assert torch.equal(sample["frame_times"], pixel_sample["frame_times"])
+    assert torch.equal(sample["boxes"], pixel_sample["boxes"])  # boxes of video frames 0, 2, 4, 6
+    assert torch.equal(sample["frame_mask"], pixel_sample["frame_mask"])
+
+
+def test_half_precision_storage_is_half_the_size(tmp_path):
+    task = make_task(variant="meanp")
+    sizes = {}
+    for dtype in ("float32", "float16"):
+        _, cached = datamodules(task, tmp_path, FeatureCacheSpec(root=str(tmp_path), dtype=dtype, progress=False))
+        folder = Path(prepare_splits(cached, task.model, ["val"], "32-true")["val"])
+        sizes[dtype] = sum(p.stat().st_size for p in folder.glob("chunk-*.bin"))
+        assert FeatureCache(str(folder)).video(cached.records("val")[0]).fields["embeddings"].dtype == getattr(torch, dtype)
+    assert sizes["float16"] < 0.6 * sizes["float32"]
+
+
+def test_collate_pads_variable_length_clips_and_rejects_mismatches():
+    short, long = ClipFields({"e": torch.ones(2, 3)}), ClipFields({"e": torch.ones(4, 3)})
+    batch = collate_clip_fields([short, long], pad=True)
+    assert batch.fields["e"].shape == (2, 4, 3) and batch.fields["e"][0, 2:].abs().sum() == 0
+    with pytest.raises(ValueError, match="variable-length"):
+        collate_clip_fields([short, long])
+    with pytest.raises(ValueError, match="views"):
+        CachedFrames({"e": torch.zeros(3, 2, 1)}, views=2)
+
+
+def test_cache_features_command_builds_what_fit_reads(tmp_path, capsys):
+    from zoo.commands import main
+
+    root = tmp_path / "cache"
+    overrides = ["--recipe", "recognition/postnet", "--model.model.backbone_pretrained", "false",
+                 "--model.model.variant", "meanp", "--model.model.num_frames", "4",
+                 *[part for k, v in WORLD.items() if k != "batch_size"
+                   for part in (f"--data.init_args.{k}", str(v))]]
+    assert main(["cache-features", "--root", str(root), "--splits", "train,val", "--", *overrides]) == 0
+    printed = capsys.readouterr().out
+    folders = sorted(p.parent for p in root.glob("*/key.json"))
+    assert len(folders) == 2 and all(str(f) in printed for f in folders)
+    keys = [json.loads((f / "key.json").read_text()) for f in folders]
+    assert sorted(k["data"]["split"] for k in keys) == ["train", "val"]
+    assert all(json.loads((f / "videos.json").read_text())["frames"] > 0 for f in folders)

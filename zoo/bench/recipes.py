@@ -1,0 +1,101 @@
+"""``zoo bench --write-recipes``: the tuned learning rates become the world recipes' values.
+
+For every paradigm of a task's ``summary.json``, the rates chosen on the recipe's own data (the
+``action`` labelling: what ``--recipe <task>/<paradigm>`` trains on) are written to the pair file
+``configs/pairs/<task>/<paradigm>.yaml`` under ``model.init_args.optim``, below a generated comment
+naming the summary they come from. The pair's other facts (``head: text``, ``num_frames: 32``,
+...) and its hand-written leading comment stay as they are. Where the bench kept the method's
+rates (multiplier 1) nothing is written -- the paradigm file already states them -- and a pair file
+left with no fact at all is removed.
+
+The grid always starts from the task and paradigm files (:func:`zoo.bench.grid.method_rates`),
+never from a pair file's rates, so regenerating is idempotent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+from zoo.bench.grid import RATES, multiplier_label
+from zoo.hub.paths import configs_dir
+
+MARK = "# [zoo bench] "
+
+
+def _split_comment(text: str) -> tuple[list[str], str]:
+    """(the hand-written leading comment lines, the rest); generated lines are dropped."""
+    lines = text.splitlines()
+    head: list[str] = []
+    while lines and (lines[0].startswith("#") or not lines[0].strip()):
+        line = lines.pop(0)
+        if not line.startswith(MARK.rstrip()) and line.strip():
+            head.append(line)
+    return head, "\n".join(lines)
+
+
+def _drop_rates(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without ``model.init_args.optim``'s rates (a previous bench's), empty blocks pruned."""
+    optim = ((data.get("model") or {}).get("init_args") or {}).get("optim")
+    if isinstance(optim, dict):
+        for name in RATES:
+            optim.pop(name, None)
+        if not optim:
+            del data["model"]["init_args"]["optim"]
+        if not data["model"]["init_args"]:
+            del data["model"]["init_args"]
+        if not data["model"]:
+            del data["model"]
+    return data
+
+
+def pair_text(task: str, paradigm: str, existing: Optional[str], multiplier: float,
+              rates: dict[str, Optional[float]], grid: list[float], paradigm_file: str) -> Optional[str]:
+    """The pair file's new text (None: the file should not exist)."""
+    head, body = _split_comment(existing or "")
+    data = _drop_rates(yaml.safe_load(body) or {}) if body.strip() else {}
+    generated: list[str] = []
+    if multiplier != 1:
+        model = data.setdefault("model", {})
+        init_args = model.setdefault("init_args", {})
+        init_args.setdefault("optim", {}).update({k: v for k, v in rates.items() if k in RATES and v is not None})
+        grid_text = ", ".join(f"×{multiplier_label(m)}" for m in grid)
+        generated = [
+            f"{MARK}optim: the learning rates `zoo bench --task {task}` chose on the world's validation",
+            f"{MARK}split: the method's rates ({paradigm_file}) × {multiplier_label(multiplier)}, from the grid "
+            f"{grid_text};",
+            f"{MARK}see benchmarks/results/{task}/summary.json. Regenerate: zoo bench --task {task} --write-recipes",
+        ]
+    if not data:
+        return None
+    if not head:
+        head = [f"# {task} x {paradigm}: this pair's own facts (the rest: configs/tasks/{task}.yaml and "
+                f"{paradigm_file})."]
+    return "\n".join(head + generated) + "\n" + yaml.safe_dump(data, sort_keys=False)
+
+
+def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> list[Path]:
+    """Write the pair files of ``summary``'s task (module docstring); returns the paths changed."""
+    root = Path(configs or configs_dir())
+    task = summary["task"]
+    recipe_labelling = summary["labellings"][0]
+    changed = []
+    for row in summary["rows"]:
+        result = row["labellings"].get(recipe_labelling)
+        if not result or not result.get("grid_complete"):
+            continue  # a paradigm whose grid did not finish keeps its recipe
+        path = root / "pairs" / task / f"{row['paradigm']}.yaml"
+        existing = path.read_text() if path.is_file() else None
+        text = pair_text(task, row["paradigm"], existing, result["chosen_multiplier"], result["rates"],
+                         summary["grid"], f"configs/paradigms/{row['paradigm']}.yaml")
+        if text == existing:
+            continue
+        if text is None:
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        changed.append(path)
+    return changed
