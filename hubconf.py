@@ -24,7 +24,7 @@ def postnet_recognition_tiny(pretrained=False, tag=None, **overrides):
     postnet_recognition_tiny: task recognition, paradigm postnet, backbone tiny.
 
     Published weights (pretrained=True; tag= picks one, the first is the default):
-    - world_8f: variant seqtransf; mean_class 0.3696, order_dependent_top1 0.2949, order_independent_top1 0.4878, top1 0.3740, top5 0.9200 on world/test (8 frames × 2 clips × 1 crop); 810,762 trainable / 9,803,147 parameters.
+    - world_8f: variant seqtransf; mean_class 0.3696, order_dependent_top1 0.2949, order_independent_top1 0.4878, top1 0.3740, top5 0.9200 on world/test (8 frames × 2 clips × 1 crop); 798,474 trainable / 9,790,859 parameters.
 
     pretrained=False builds the architecture (random weights) and takes
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
@@ -115,7 +115,7 @@ def postnet_retrieval_tiny(pretrained=False, tag=None, **overrides):
     postnet_retrieval_tiny: task retrieval, paradigm postnet, backbone tiny.
 
     Published weights (pretrained=True; tag= picks one, the first is the default):
-    - world_8f: variant seqtransf; t2v_mdr 66.0000, t2v_mnr 93.6610, t2v_r1 1.6000, t2v_r10 15.1000, t2v_r5 8.8000, v2t_mdr 64.0000, v2t_mnr 95.1420, v2t_r1 1.2000, v2t_r10 11.4000, v2t_r5 3.8000 on world/test (8 frames × 2 clips × 1 crop); 809,472 trainable / 9,801,857 parameters.
+    - world_8f: variant seqtransf; t2v_mdr 66.0000, t2v_mnr 93.6610, t2v_r1 1.6000, t2v_r10 15.1000, t2v_r5 8.8000, v2t_mdr 64.0000, v2t_mnr 95.1420, v2t_r1 1.2000, v2t_r10 11.4000, v2t_r5 3.8000 on world/test (8 frames × 2 clips × 1 crop); 797,184 trainable / 9,789,569 parameters.
 
     pretrained=False builds the architecture (random weights) and takes
     zoo.create_model's overrides: variant, num_frames, num_classes, ...

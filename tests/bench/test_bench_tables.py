@@ -1,47 +1,151 @@
-"""``zoo bench`` reporting: each task's metrics shown in the unit the README states."""
+"""``zoo bench`` reporting: the summary's tables in the units the task states, and the README section."""
 
-from zoo.bench.run import summary_table
+import pytest
 
-
-def _result(task: str, metrics: dict) -> dict:
-    return {"task": task, "paradigm": "postnet", "variant": "seqtransf", "metrics": metrics,
-            "trainable_params": 810_762, "total_params": 9_803_147, "gflops_per_view": 0.9975,
-            "train_clips_per_second": 153.64, "peak_rss_mb": 1527.2, "activation_mb_per_clip": 0.256}
-
-
-def _row(table: str) -> list[str]:
-    return [cell.strip() for cell in table.splitlines()[2].strip("|").split("|")]
+from bench_fakes import measured
+from zoo.bench.grid import Rates
+from zoo.bench.ledger import RunSpec, record
+from zoo.bench.readme import END, START, check, reading, render_section, replace_section, update_readme
+from zoo.bench.summary import summarise
+from zoo.bench.tables import detail_table, grid_table, summary_markdown, summary_table
 
 
-def test_recognition_fractions_are_shown_in_percent():
-    table = summary_table("recognition", [_result("recognition", {
-        "test/top1": 0.374, "test/order_dependent_top1": 0.295, "test/order_independent_top1": 0.4878,
-        "zero_shot/zero_shot_shape_top1": 0.846})])
-    # the task's own columns first (top-1, top-5, mean-class), then every other logged metric,
-    # zero-shot retention last
-    assert table.splitlines()[0].startswith(
-        "| paradigm | variant | top-1 | top-5 | mean-class | order dependent top1 | "
-        "order independent top1 | zero shot shape top1 |")
+def _summary(task, headline, metrics_by_seed, *, labellings=("action",), paradigms=("postnet",),
+             val=(0.2, 0.4), groups=(), budget=None):
+    """A summary of fake runs: grid ×1, ×3 (validation ``val``: ×3 wins), the test metrics of
+    each seed at both points."""
+    runs = []
+    for paradigm in paradigms:
+        for labelling in labellings:
+            for m, v in zip((1.0, 3.0), val):
+                for seed, metrics in enumerate(metrics_by_seed):
+                    spec = RunSpec(task, labelling, paradigm, m, Rates(1e-3, 1e-5).scaled(m), seed)
+                    line = record(spec, {}, measured(spec, v, metrics[f"test/{headline}"], headline=headline,
+                                                     extra=metrics))
+                    line["groups"] = list(groups)
+                    runs.append(line)
+    return summarise(task, runs, headline=headline, paradigms=list(paradigms), labellings=list(labellings),
+                     grid=(1.0, 3.0), seeds=list(range(len(metrics_by_seed))),
+                     extra={"budget": budget or {"epochs": 1}})
+
+
+def _row(table: str, index: int = 0) -> list[str]:
+    return [cell.strip() for cell in table.splitlines()[2 + index].strip("|").split("|")]
+
+
+def _header(table: str) -> list[str]:
+    return [cell.strip() for cell in table.splitlines()[0].strip("|").split("|")]
+
+
+def test_recognition_shows_percent_mean_and_sample_sd_per_labelling_and_groups():
+    summary = _summary("recognition", "top1", [
+        {"test/top1": 0.374, "test/order_dependent_top1": 0.295, "test/order_independent_top1": 0.4878,
+         "zero_shot/zero_shot_shape_top1": 0.846},
+        {"test/top1": 0.394, "test/order_dependent_top1": 0.305, "test/order_independent_top1": 0.4978,
+         "zero_shot/zero_shot_shape_top1": 0.856}],
+        labellings=("action", "appearance"), groups=("order_dependent", "order_independent"))
+    table = summary_table(summary)
+    assert _header(table) == [
+        "paradigm", "variant", "top-1 (action)", "top-1 (appearance)",
+        "order dependent top1 (action)", "order independent top1 (action)",
+        "order dependent top1 (appearance)", "order independent top1 (appearance)",
+        "zero-shot shape", "lr × (action)", "lr × (appearance)", "trainable / total params", "GFLOPs/view",
+        "train clips/s", "peak RSS (MB)", "activations (MB/clip)"]
     row = _row(table)
-    assert row[:9] == ["postnet", "seqtransf", "37.4", "n/a", "n/a", "29.5", "48.8", "84.6", "810,762 / 9,803,147"]
-    assert row[9:] == ["1.00", "153.6", "1527", "0.26"]
+    assert row[:4] == ["postnet", "v", "38.4 ± 1.4", "38.4 ± 1.4"]  # sd of (37.4, 39.4): 1.41
+    assert row[4:6] == ["30.0", "49.3"]
+    assert row[8:11] == ["85.1", "3", "3"]
+    assert row[11:] == ["1,000 / 9,000", "1.00", "50.5", "1001", "0.50"]
 
 
-def test_retrieval_recalls_are_already_percent_and_ranks_are_ranks():
-    row = _row(summary_table("retrieval", [_result("retrieval", {
-        "test/t2v_r1": 1.6, "test/t2v_r5": 8.8, "test/t2v_r10": 15.1, "test/t2v_mdr": 66.0,
-        "test/v2t_r1": 1.2, "test/v2t_r5": 3.8})]))
-    assert row[2:8] == ["1.6", "8.8", "15.1", "66.0", "1.2", "3.8"]
+def test_a_mean_within_two_binomial_sd_of_chance_is_marked():
+    summary = _summary("recognition", "top1", [{"test/top1": 0.11}])
+    assert _row(summary_table(summary))[2] == "11.0 †"  # one seed: no sd
 
 
-def test_captioning_scores_keep_three_decimals():
-    row = _row(summary_table("captioning", [_result("captioning", {
-        "test/cider": 0.81234, "test/bleu4": 0.25, "test/rougeL": 0.5})]))
-    assert row[2:5] == ["0.812", "0.250", "0.500"]
+def test_retrieval_recalls_are_already_percent():
+    summary = _summary("retrieval", "t2v_r1", [{"test/t2v_r1": 1.6, "test/t2v_r5": 8.8, "test/t2v_mdr": 66.0}])
+    assert _row(summary_table(summary))[2] == "1.6"
+    detail = detail_table(summary, "action")
+    assert _header(detail)[:7] == ["paradigm", "seeds", "chosen rates", "val t2v R@1", "t2v R@1", "t2v R@5", "t2v MdR"]
+    assert _row(detail)[1:7] == ["0", "×3: lr 0.003, backbone_lr 3e-05", "0.4", "1.6", "8.8", "66.0"]
 
 
-def test_qa_shows_overall_and_per_question_type_accuracy():
-    table = summary_table("qa", [_result("qa", {"test/acc": 0.343, "test/acc_colour": 0.264,
-                                                "test/acc_count": 0.794, "test/oov_rate": 0.0})])
-    assert table.splitlines()[0].startswith("| paradigm | variant | accuracy | acc colour | acc count | oov rate |")
-    assert _row(table)[2:6] == ["34.3", "26.4", "79.4", "0.0"]
+def test_captioning_and_qa_use_their_own_units():
+    captioning = _summary("captioning", "CIDEr", [{"test/CIDEr": 0.81234, "test/Bleu_4": 0.25}])
+    assert _row(summary_table(captioning))[2] == "81.2"
+    qa = _summary("qa", "acc", [{"test/acc": 0.343, "test/acc_colour": 0.264}], groups=("colour",))
+    table = summary_table(qa)
+    assert _header(table)[2:4] == ["accuracy (action)", "acc colour (action)"]
+    assert _row(table)[2:4] == ["34.3", "26.4"]
+
+
+def test_grid_table_bolds_the_choice_and_summary_markdown_states_the_budget():
+    summary = _summary("recognition", "top1", [{"test/top1": 0.5}], budget={"epochs": 2, "train_size": 400})
+    assert _row(grid_table(summary, "action")) == ["postnet", "20.0", "**40.0**"]
+    text = summary_markdown(summary)
+    assert "Budget: epochs 2, train_size 400." in text and "## action: test metrics at the chosen rates" in text
+
+
+# --- README section ---------------------------------------------------------------------------
+
+def _benched():
+    """Two paradigms, both labellings: the frozen one best on appearance, the temporal one on action."""
+    runs = []
+    scores = {("postnet", "appearance"): 0.80, ("lora", "appearance"): 0.78,
+              ("postnet", "action"): 0.50, ("lora", "action"): 0.12}
+    for (paradigm, labelling), test in scores.items():
+        spec = RunSpec("recognition", labelling, paradigm, 1.0, Rates(1e-3, 1e-5), 0)
+        runs.append(record(spec, {}, measured(spec, test, test)))
+    return summarise("recognition", runs, headline="top1", paradigms=["postnet", "lora"],
+                     labellings=["action", "appearance"], grid=(1.0,), seeds=[0],
+                     extra={"budget": {"train_size": 400, "epochs": 2}, "runs": 4, "bench_seconds": 600,
+                            "machine": {"cpu": "AMD EPYC", "cores": 2}, "threads": 2})
+
+
+def test_the_reading_states_the_claims_with_their_numbers():
+    bullets = reading(_benched())
+    assert bullets[0].startswith("- *Frozen features are strong when appearance decides*: **supported**")
+    assert "`postnet` 80.0" in bullets[0] and "`lora` 78.0" in bullets[0]
+    assert bullets[1].startswith("- *Temporal modelling is needed when motion decides*: **supported**")
+    assert "`postnet` +30.0" in bullets[2] and "`lora` +66.0" in bullets[2]
+    assert bullets[3] == "- At chance on the action labels (†: within two binomial sd of chance): `lora`."
+    assert bullets[4] == "- At chance on the appearance labels (†: within two binomial sd of chance): none."
+
+
+def test_the_section_is_generated_between_the_markers_and_checked(tmp_path):
+    out = tmp_path / "benchmarks" / "results"
+    (out / "recognition").mkdir(parents=True)
+    import json
+
+    (out / "recognition" / "summary.json").write_text(json.dumps(_benched()))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# zoo\n\n## Benchmarks\n\n{START}\nold\n{END}\n\nafter\n")
+    assert check(out, readme) == [f"the bench section of {readme} is stale: run `zoo bench --readme`"]
+    update_readme(out, readme)
+    text = readme.read_text()
+    assert text.startswith("# zoo\n\n## Benchmarks\n\n" + START) and text.endswith(END + "\n\nafter\n")
+    section = text.split(START)[1].split(END)[0]
+    assert "### recognition" in section and "| postnet | v | 50.0 | 80.0 |" in section
+    assert "400 training clips × 2 epochs" in section and "AMD EPYC, 2 cores, 2 torch threads per run" in section
+    assert "](benchmarks/results/recognition/recognition.png)" in section
+    assert check(out, readme) == []
+    update_readme(out, readme)
+    assert readme.read_text() == text  # idempotent
+
+
+def test_the_section_without_results_and_without_markers():
+    assert "No task has been benched yet" in render_section([])
+    with pytest.raises(ValueError, match="exactly once"):
+        replace_section("no markers", "x")
+    with pytest.raises(ValueError, match="exactly once"):
+        replace_section(f"{END}\n{START}", "x")
+
+
+def test_the_repository_readme_section_is_current():
+    from zoo.hub.paths import configs_dir
+
+    root = configs_dir().parent
+    if START not in (root / "README.md").read_text():
+        pytest.skip("the README has no bench section yet")
+    assert check(root / "benchmarks" / "results", root / "README.md") == []

@@ -121,15 +121,16 @@ def test_a_folder_outside_the_index_checks_its_weights_against_its_config(home, 
         assert str(copy / "model.safetensors") in str(error.value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: zoo.hub.load_folder (public, zoo/hub/folder.py) loads "
-                                       "model.safetensors without checking it against the sha256 "
-                                       "and size its config.json records")
-def test_load_folder_refuses_weights_that_differ_from_its_config(home, tmp_path):
-    _, folder, _ = home
+@pytest.mark.parametrize("kind", sorted(TAMPERS))
+def test_load_folder_refuses_weights_that_differ_from_its_config(home, tmp_path, kind):
+    _, folder, expected = home
     copy = shutil.copytree(folder, tmp_path / NAME)
-    tamper(copy / "model.safetensors", "changed")
-    with pytest.raises(ChecksumError, match="model.safetensors"):
+    with torch.no_grad():
+        assert torch.equal(load_folder(copy)(video()), expected)
+    tamper(copy / "model.safetensors", kind)
+    with pytest.raises(ChecksumError, match="model.safetensors") as error:
         load_folder(copy)
+    assert str(copy / "model.safetensors") in str(error.value)
 
 
 def test_verify_file_checks_size_then_sha256_and_names_the_file(tmp_path):

@@ -99,8 +99,10 @@ def test_readme_tables_show_protocol_metrics_and_sizes(published):
     table = readme[readme.index(START):readme.index(END)]
     assert "### recognition" in table
     assert "| checkpoint | paradigm | backbone | protocol | top1 | top5 | mean_class |" in table
+    # as the cards and papers print them: recognition logs fractions, shown x 100
+    assert "Metrics as papers print them: the logged values × 100" in table
     assert (f"| [`{ARCH}.b`](cards/{ARCH}.b.md) | postnet (seqtransf) | tiny (zoo) | "
-            "world/test, 4 frames × 2 clips × 1 crop | 0.8125 | 1.0000 | 0.7500 |") in table
+            "world/test, 4 frames × 2 clips × 1 crop | 81.25 | 100.00 | 75.00 |") in table
 
 
 def test_sync_check_reports_every_drift_and_write_repairs_it(published, tmp_path):
@@ -110,10 +112,11 @@ def test_sync_check_reports_every_drift_and_write_repairs_it(published, tmp_path
     shutil.copytree(source.root, layout.root, symlinks=True)
     index = load_index(layout.index)
     layout.hubconf.write_text(generate_hubconf({"format": 1, "models": index["models"][:1]}))
-    layout.readme.write_text(layout.readme.read_text().replace("0.8125", "0.9"))
+    readme, card_b = layout.readme.read_text(), layout.cards / f"{ARCH}.b.md"
+    assert "81.25" in readme and "81.25" in card_b.read_text()  # top1 0.8125, shown x 100
+    layout.readme.write_text(readme.replace("81.25", "90.00"))
     (layout.cards / f"{ARCH}.a.md").unlink()
-    card_b = layout.cards / f"{ARCH}.b.md"
-    card_b.write_text(card_b.read_text().replace("0.8125", "0.9"))
+    card_b.write_text(card_b.read_text().replace("81.25", "90.00"))
     (layout.cards / "postnet_recognition_tiny.gone.md").write_text("---\n---\n")
     weights = layout.checkpoints / f"{ARCH}.a" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-1])

@@ -265,15 +265,16 @@ def test_prompt_temporal_layers_default_and_refusal(tiny):
                                 temporal_layers=2)
 
 
-@pytest.mark.xfail(strict=True, reason="bug (zoo/paradigms/postnet.py): `layers` is accepted for lstm "
-                                       "but LSTMHead always builds a 1-layer LSTM")
 def test_postnet_lstm_layers_argument_is_used(tiny):
     model = create_video_text_model("postnet", tiny, variant="lstm", num_frames=2, layers=2)
-    assert model.temporal.lstm.num_layers == 2
+    assert model.temporal.lstm.num_layers == 2 and model.config()["layers"] == 2
+    default = create_video_text_model("postnet", create_backbone("tiny", pretrained=False), variant="lstm",
+                                      num_frames=2)
+    assert default.temporal.lstm.num_layers == 1  # CLIP4Clip's seqLSTM: one layer
 
 
-@pytest.mark.xfail(strict=True, reason="bug (zoo/paradigms/postnet.py): meanp has no layers, yet "
-                                       "`layers` is accepted, ignored and recorded in the config")
 def test_postnet_meanp_refuses_layers(tiny):
     with pytest.raises(ValueError, match="layers"):
         create_video_text_model("postnet", tiny, variant="meanp", num_frames=2, layers=2)
+    # its own recorded config (layers 0) still rebuilds
+    assert create_video_text_model("postnet", tiny, variant="meanp", num_frames=2, layers=0).temporal is None

@@ -312,3 +312,53 @@ def test_recipe_fills_the_answer_vocabulary_from_the_datamodule():
     assert cli.model.hparams.answer_vocab == ANSWER_VOCAB
     assert cli.model.question_types == list(QUESTION_TYPES)
     assert cli.datamodule.eval_qa == "expand" and cli.datamodule.qa_format == "mc"
+
+
+# ---------------------------------------------------------------------- count (TGIF-QA)
+def fixed_count_outputs(task, outputs):
+    """Make the count head output ``outputs`` (one row per view) whatever the video."""
+    values = torch.tensor(outputs, dtype=torch.float32)
+
+    class Fixed(torch.nn.Module):
+        def forward(self, fused):
+            return values[:len(fused), None]
+
+    task.classifier = Fixed()
+
+
+def test_count_rounds_half_up_clamps_and_scores_mse_as_hcrn(monkeypatch):
+    task = make_task(mode="count", question_types=None)
+    # raw 2.5 -> 3 (half up, not half-to-even 2), 0.2 -> 0 -> clamped to 1, 12.7 -> 13 -> 10, 4.49 -> 4
+    fixed_count_outputs(task, [2.5, 0.2, 12.7, 4.49])
+    batch = make_batch(["how many?"] * 4, ["3", "0", "7", "4"], ["count"] * 4)
+    with torch.no_grad():
+        assert task(batch["video"], batch["question"]).tolist() == [3.0, 1.0, 10.0, 4.0]
+        task.validation_step(batch, 0)
+    values = logged(task, monkeypatch)
+    assert values["val/mse"] == pytest.approx((0 + 1 + 9 + 0) / 4)
+    assert values["val/acc"] == pytest.approx(2 / 4)
+    assert [p["answer"] for p in task.predict_batch(batch)] == ["3", "1", "10", "4"]
+
+
+def test_count_averages_views_before_rounding():
+    task = make_task(mode="count", question_types=None, count_range=(0, 10))
+    fixed_count_outputs(task, [1.0, 2.2, 5.0, 6.0])  # two videos x two views: means 1.6 and 5.5
+    batch = make_batch(["q", "q"], ["2", "6"], ["count"] * 2, views=2)
+    with torch.no_grad():
+        assert task(batch["video"], batch["question"]).tolist() == [2.0, 6.0]
+
+
+def test_count_trains_with_squared_error_and_names_a_bad_answer():
+    task = make_task(mode="count", question_types=None)
+    batch = make_batch(["how many?", "how many?"], ["2", "5"], ["count"] * 2)
+    features = task.encode_video(batch["video"])
+    loss = task.task_loss(batch, features).loss
+    fused, _ = task.fuse(features, batch["question"])
+    expected = F.mse_loss(task.classifier(fused).squeeze(-1), torch.tensor([2.0, 5.0]))
+    assert float(loss.detach()) == pytest.approx(float(expected.detach()))
+    loss.backward()
+    assert task.classifier[1].weight.grad is not None
+    with pytest.raises(ValueError, match="video v1: count QA needs a number"):
+        task.task_loss(make_batch(["q", "q"], ["2", "many"], ["count"] * 2), features)
+    with pytest.raises(ValueError, match="count_range"):
+        make_task(mode="count", count_range=(5, 1))

@@ -1,5 +1,25 @@
 """zoo's mutation check (a development tool; not part of ``make test``).
 
+Two modes. **Planted** (minutes): the curated mutants of ``planted.py`` — issue 18's twenty
+planted-bug classes and more, each a realistic one-line bug with its own targeted tests::
+
+    .venv/bin/python -m tools.mutation planted --list                  # the mutants and their tests
+    nice -n 10 .venv/bin/python -m tools.mutation planted              # all (~12 min on 2 busy cores)
+    .venv/bin/python -m tools.mutation planted --only tie-rank --only cider-sigma    # some of them
+
+It copies the checkout into a sandbox under ``/tmp/zoo-mutation`` (the checkout is never
+written), runs every selection once on the unmodified code (a test failing there is deselected
+and said so; ``--no-baseline`` skips this), then each mutant against its own selection (``-x``)
+in a forked, pre-warmed interpreter, and prints killed / survived with the first failing test;
+results go to ``--out`` (one JSON line per mutant). Exit status 0 when every mutant is killed.
+To add a mutant: append a ``Planted(id, bug, module, old, new, tests)`` to ``PLANTED`` in
+``planted.py`` (``old`` must occur exactly once in ``module``; ``tests/tools/
+test_mutation_planted.py`` checks that every entry applies, compiles and names existing tests),
+then ``planted --only <id>``; a survivor needs a behavioural test, added to its ``tests``.
+
+**Exhaustive** (hours): AST operators (``operators.py``) over whole module groups, each mutant
+against the test files of its module::
+
     .venv/bin/python tools/mutation/mutate.py list   --group metrics             # count the mutants
     nice -n 10 .venv/bin/python tools/mutation/mutate.py run --group metrics --group hub \\
         --out tools/mutation/results/metrics-hub.jsonl                                     # hours: background it
@@ -30,6 +50,7 @@ from typing import Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from operators import OPERATORS, mutants, original_source  # noqa: E402
+from planted import PLANTED, by_id  # noqa: E402
 from runner import (Worker, append_result, called_functions, describe_checkout,  # noqa: E402
                     make_sandbox, outcome, read_results)
 from targets import GROUPS, group_modules, group_of, tests_for  # noqa: E402
@@ -291,6 +312,90 @@ def command_show(args) -> int:
     return 1
 
 
+# ---------------------------------------------------------------------- planted (the curated list)
+def command_planted(args) -> int:
+    """Run the curated mutants of ``planted.py``, each against its own targeted tests."""
+    selected = by_id(args.only) if args.only else list(PLANTED)
+    if args.list:
+        for p in selected:
+            print(f"{p.id:28s} {'missed' if p.missed else '      '} {p.module}  ({p.bug})\n"
+                  f"{'':36s}tests: {' '.join(p.tests)}")
+        return 0
+    start = time.monotonic()
+    workdir, out = Path(args.workdir), Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    run_id = time.strftime("%Y%m%d-%H%M%S")
+    checkout = describe_checkout(CHECKOUT)
+    repos = [make_sandbox(CHECKOUT, workdir / run_id / f"p{k}") for k in range(args.jobs)]
+    sources = {p.id: p.source(repos[0]) for p in selected}  # raises when an entry no longer applies
+    append_result(out, {"type": "run", "kind": "planted", "run": run_id, **checkout,
+                        "mutants": [p.id for p in selected], "jobs": args.jobs})
+    print(f"run {run_id}: {len(selected)} planted mutants, commit {checkout['commit'][:10]}"
+          f"{' (working tree differs: ' + str(len(checkout['dirty'])) + ' files)' if checkout['dirty'] else ''}",
+          flush=True)
+    prelude = args.prelude or ["zoo.backbones.clip"]
+    workers = [Worker(args.python, repo, args.nice, prelude) for repo in repos]
+    logs = [workdir / run_id / f"p{k}" / "last.log" for k in range(args.jobs)]
+    deselect: list[str] = []
+    results: dict[str, dict] = {}
+    try:
+        if not args.no_baseline:  # every selected test on the unmodified code, once
+            union = list(dict.fromkeys(t for p in selected for t in p.tests))
+            first = selected[0]
+            code, seconds = workers[0].run(first.module, (repos[0] / first.module).read_text(), [*union, "-rfE"],
+                                           3600, args.test_timeout, logs[0], stop_first=False)
+            failed = _failed_tests(logs[0]) if code != 0 else []
+            print(f"baseline: {len(union)} selections on the unmodified code, exit {code} ({seconds:.0f} s)"
+                  + (f"; deselected (they fail without a mutant): {', '.join(failed)}" if failed else ""),
+                  flush=True)
+            if code != 0 and not failed:
+                print("baseline: the tests cannot run on the unmodified code; see " + str(logs[0]))
+                return 2
+            deselect = [f"--deselect={node}" for node in failed]
+            append_result(out, {"type": "baseline", "run": run_id, "exit": code, "seconds": seconds,
+                                "deselected": failed})
+        jobs: "queue.Queue" = queue.Queue()
+        for p in selected:
+            jobs.put(p)
+        lock = threading.Lock()
+
+        def work(k: int) -> None:
+            while True:
+                try:
+                    p = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                code, seconds = workers[k].run(p.module, sources[p.id], [*p.tests, *deselect, "-rfE"],
+                                               args.mutant_timeout, args.test_timeout, logs[k])
+                status = outcome(code)
+                killer = _failed_tests(logs[k])[:1] if status == "killed" else []
+                record = {"type": "planted", "run": run_id, "id": p.id, "bug": p.bug, "module": p.module,
+                          "missed": p.missed, "status": status, "exit": code, "seconds": seconds,
+                          "killed_by": killer[0] if killer else None}
+                with lock:
+                    append_result(out, record)
+                    results[p.id] = record
+                    print(f"  {status:8s} {p.id:28s} {seconds:5.0f} s  {record['killed_by'] or ''}", flush=True)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(len(workers))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for worker in workers:
+            worker.close()
+    killed = [r for r in results.values() if r["status"] in ("killed", "timeout")]
+    missed = [r for r in results.values() if r["missed"]]
+    print(f"\nkilled {len(killed)} / {len(results)} planted mutants "
+          f"({sum(r['status'] in ('killed', 'timeout') for r in missed)} / {len(missed)} of issue 18's missed "
+          f"classes) in {time.monotonic() - start:.0f} s")
+    for r in results.values():
+        if r["status"] not in ("killed", "timeout"):
+            print(f"  {r['status']}: {r['id']} ({r['bug']})")
+    return 0 if len(killed) == len(results) else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -325,10 +430,25 @@ def main(argv=None) -> int:
     show = sub.add_parser("show")
     show.add_argument("results")
     show.add_argument("key")
+    planted = sub.add_parser("planted", help="the curated mutants of planted.py, each against its own tests")
+    planted.add_argument("--only", action="append", help="a mutant id (repeatable)")
+    planted.add_argument("--list", action="store_true", help="print the mutants and their tests")
+    planted.add_argument("--out", default="tools/mutation/results/planted.jsonl")
+    planted.add_argument("--jobs", type=int, default=1, help="workers (sandboxes) in parallel")
+    planted.add_argument("--nice", type=int, default=10)
+    planted.add_argument("--python", default=sys.executable)
+    planted.add_argument("--workdir", default=str(DEFAULT_WORKDIR))
+    planted.add_argument("--mutant-timeout", type=float, default=600, help="seconds per mutant (timeout = killed)")
+    planted.add_argument("--test-timeout", type=int, default=300, help="pytest-timeout per test (s)")
+    planted.add_argument("--no-baseline", action="store_true",
+                         help="skip running the selections on the unmodified code first")
+    planted.add_argument("--prelude", action="append", default=[],
+                         help="modules to import before pytest (default: zoo.backbones.clip)")
     args = parser.parse_args(argv)
     if args.command in ("list", "run"):
         args.operator = args.operator or list(OPERATORS)
-    return {"list": command_list, "run": command_run, "report": command_report, "show": command_show}[args.command](args)
+    return {"list": command_list, "run": command_run, "report": command_report, "show": command_show,
+            "planted": command_planted}[args.command](args)
 
 
 if __name__ == "__main__":

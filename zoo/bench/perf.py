@@ -20,8 +20,9 @@ Three measurements, written to ``<out>/perf/summary.json`` (and ``summary.md``, 
    recognition task with a linear head, ``tiny``, batch ``--perf-batch``), the time of one
    training step (forward, loss, backward, AdamW step) and of inference (``encode_video`` and the
    head, no grad) against the clip length (``--perf-frames``, default 8, 16, 32), medians of
-   ``--perf-reps``, with the peak memory of each: the process's resident set sampled every
-   2 ms during the measured steps minus its size before (CPU), or the allocator's peak (CUDA).
+   ``--perf-reps``, with the peak memory of each: the process's peak resident set during the
+   measured steps (the kernel's high-water mark, reset after freed heap memory is returned to
+   the kernel) minus its size before (CPU), or the allocator's peak (CUDA).
    Each paradigm runs in a fresh process.
 
 Every time is a ratio or a table measured in one run on one machine; the summary records the
@@ -95,15 +96,56 @@ def median_time(function: Callable[[], Any], reps: int, sync: Callable[[], None]
 
 class PeakMemory:
     """Peak memory during a ``with`` block, in bytes above the start: CUDA's allocator peak, or
-    the resident set of this process sampled every 2 ms (``/proc/self/statm``)."""
+    the peak resident set of this process (CPU).
+
+    On CPU the resident set alone undercounts: memory that an earlier step freed stays resident
+    in glibc's heap (its mmap threshold rises after a large free), so a new tensor can reuse it
+    without the resident set growing. ``__enter__`` therefore first returns freed heap pages to
+    the kernel (``malloc_trim(0)``), then resets the kernel's high-water mark
+    (``/proc/self/clear_refs``, ``VmHWM``); ``__exit__`` reads ``VmHWM``, the exact peak with
+    nothing missed between samples. Where either is unavailable (not glibc, not Linux ≥ 4.0)
+    the resident set is sampled every 2 ms instead."""
 
     def __init__(self, device: torch.device):
-        self.device, self.peak, self._stop = device, 0, threading.Event()
+        self.device, self.peak, self._stop, self._thread = device, 0, threading.Event(), None
+        self.exact = False  # True when the peak is the kernel's high-water mark
 
     @staticmethod
     def rss() -> int:
         with open("/proc/self/statm") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    @staticmethod
+    def high_water_mark() -> Optional[int]:
+        """``VmHWM`` of /proc/self/status in bytes (None where there is none)."""
+        try:
+            with open("/proc/self/status") as handle:
+                for line in handle:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return None
+
+    @staticmethod
+    def trim_heap() -> None:
+        """Give freed heap memory back to the kernel (glibc ``malloc_trim``; a no-op elsewhere)."""
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+    @staticmethod
+    def reset_high_water_mark() -> bool:
+        """Reset ``VmHWM`` to the current resident set (``echo 5 > /proc/self/clear_refs``)."""
+        try:
+            with open("/proc/self/clear_refs", "w") as handle:
+                handle.write("5")
+            return True
+        except OSError:
+            return False
 
     def _sample(self) -> None:
         while not self._stop.is_set():
@@ -115,8 +157,11 @@ class PeakMemory:
             torch.cuda.synchronize()
             torch.cuda.reset_peak_memory_stats()
             self.start = torch.cuda.memory_allocated()
-        else:
-            self.start = self.rss()
+            return self
+        self.trim_heap()
+        self.start = self.rss()
+        self.exact = self.reset_high_water_mark() and self.high_water_mark() is not None
+        if not self.exact:
             self._thread = threading.Thread(target=self._sample, daemon=True)
             self._thread.start()
         return self
@@ -125,6 +170,8 @@ class PeakMemory:
         if self.device.type == "cuda":
             torch.cuda.synchronize()
             self.peak = torch.cuda.max_memory_allocated() - self.start
+        elif self.exact:
+            self.peak = max(0, self.high_water_mark() - self.start)
         else:
             self._stop.set()
             self._thread.join()

@@ -15,7 +15,8 @@ Every run is a fresh process (``--one``: :func:`zoo.bench.measure.run_one`), rec
 ``<out>/<task>/runs.jsonl`` when it ends (:mod:`zoo.bench.ledger`): rerunning the same command
 skips what finished, so an interrupted bench resumes, and a subset (``--paradigms``,
 ``--labellings``, ``--seeds``) adds to the same ledger. All tunes run before any extra seed, so a
-bench stopped early (``--stop-after``) has every paradigm's tuned result first.
+bench stopped early (``--stop-after``) has every paradigm's tuned result first; the tunes go grid
+point by grid point, so it has every pair at the first points rather than some pairs only.
 
 Outputs, in ``<out>/<task>/``: ``summary.json`` (:mod:`zoo.bench.summary`), ``summary.md``
 (:mod:`zoo.bench.tables`), ``<task>.png`` (:mod:`zoo.bench.figures`), and ``<out>/overview.png``
@@ -89,10 +90,12 @@ def budget_of(args: argparse.Namespace) -> dict[str, Any]:
 
 def plan(task: str, paradigms: list[str], labellings: list[str], grid: tuple[float, ...],
          seed: int) -> list[RunSpec]:
-    """The tuning runs: every labelling × paradigm × grid point, at the first seed."""
-    return [RunSpec(task, labelling, paradigm, m, rates, seed)
-            for labelling in labellings for paradigm in paradigms
-            for m, rates in grid_points(method_rates(task, paradigm), grid)]
+    """The tuning runs: every labelling × paradigm × grid point, at the first seed -- grid point
+    by grid point (the method's rates first when the grid starts with ×1), so a bench stopped
+    early has every pair at the same points rather than some pairs tuned and others not run."""
+    points = {paradigm: grid_points(method_rates(task, paradigm), grid) for paradigm in paradigms}
+    return [RunSpec(task, labelling, paradigm, *points[paradigm][index], seed)
+            for index in range(len(grid)) for labelling in labellings for paradigm in paradigms]
 
 
 def subprocess_runner(spec: RunSpec, args: argparse.Namespace) -> dict[str, Any]:
@@ -195,8 +198,8 @@ def write_summary(args: argparse.Namespace, ledger: Ledger, budget: dict, paradi
     (out / "summary.md").write_text(summary_markdown(summary))
     if summary["rows"]:
         task_figure(summary, out / f"{task}.png")
-    summaries = [json.loads(p.read_text()) for t in TASKS
-                 if (p := Path(args.out) / t / "summary.json").is_file()]
+    summaries = [s for t in TASKS if (p := Path(args.out) / t / "summary.json").is_file()
+                 and (s := json.loads(p.read_text()))["rows"]]
     if summaries:
         heatmap(summaries, list(PARADIGMS), Path(args.out) / "overview.png")
     if args.write_recipes:

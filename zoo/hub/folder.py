@@ -35,7 +35,7 @@ from safetensors.torch import load_file, save_file
 
 from zoo.hub.cards import render_card
 from zoo.hub.constants import DEFAULT_LICENSE
-from zoo.hub.index import file_record
+from zoo.hub.index import file_record, verify_file
 from zoo.registry import TASKS, parse_name
 from zoo.version import __version__
 
@@ -322,6 +322,9 @@ def load_folder(folder: Union[str, Path], config: Optional[dict] = None):
     weights = folder / config["weights"]["file"]
     if not weights.is_file():
         raise FileNotFoundError(f"{folder}: {config['weights']['file']} is missing")
+    verify_file(weights, {"sha256": config["weights"]["sha256"], "size": config["weights"]["size"]},
+                f"{config['weights']['file']} of {config['name']}",
+                fix="It does not match the sha256 and size its config.json records; export it again.")
     task = build_from_config(config)
     state = load_file(str(weights))
     expected = set(stored_state_dict(task, config["weights"]["storage"]))

@@ -2,13 +2,16 @@
 
 One table per task (mmaction2's "Results and Models" idea): checkpoint, paradigm, backbone,
 evaluation protocol, the task's metrics, trainable / total parameters, stored size and GFLOPs.
+Metrics keep their logged names (coco-caption's ``Bleu_4``, ``ROUGE_L``, ``CIDEr`` for captioning)
+and are shown as the cards show them, as papers print them (:func:`zoo.hub.cards.display_metrics`:
+a task logging fractions ×100); ``checkpoints/index.json`` keeps the logged values.
 They live in ``README.md`` between :data:`START` and :data:`END`; ``zoo sync`` rewrites that span
 and a test fails when it is stale.
 """
 
 from __future__ import annotations
 
-from zoo.hub.cards import protocol_text
+from zoo.hub.cards import display_metrics, display_scale, protocol_text
 from zoo.hub.constants import HUB_ORG, torch_hub_ref
 from zoo.registry import TASKS
 
@@ -48,11 +51,15 @@ def render_tables(index: dict) -> str:
         metric_names = list(dict.fromkeys(k for e in rows for k in e["evaluation"]["metrics"]))
         header = (["checkpoint", "paradigm", "backbone", "protocol"] + metric_names
                   + ["trainable / total params", "stored", "GFLOPs"])
-        lines = [f"### {task}", "", f"{description[0].upper()}{description[1:]}.", "",
+        scale_note = (" Metrics as papers print them: the logged values × 100 (the index keeps the logged "
+                      "values)." if display_scale(task) == 100.0 else " Metrics as logged, which is how papers "
+                      "print them.")
+        lines = [f"### {task}", "", f"{description[0].upper()}{description[1:]}.{scale_note}", "",
                  "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for e in rows:
             ev, params = e["evaluation"], e["parameters"]
-            metrics = [f"{ev['metrics'][m]:.4f}" if m in ev["metrics"] else "–" for m in metric_names]
+            shown = display_metrics(task, ev["metrics"])
+            metrics = [shown.get(m, "–") for m in metric_names]
             size = e["files"]["model.safetensors"]["size"] / 2 ** 20
             cells = ([f"[`{e['name']}`]({e['card']})", f"{e['paradigm']} ({e['variant']})",
                       f"{e['backbone']} ({e['backbone_pretrained'] or 'random'})",

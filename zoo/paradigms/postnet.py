@@ -46,9 +46,9 @@ LEGACY_SEQTRANSF_POSITIONS = 128  # what zoo 0.1 built (the cross config's value
 class LSTMHead(nn.Module):
     """CLIP4Clip seqLSTM: ``[B, T, D] -> [B, T, D]``, LSTM output plus the input."""
 
-    def __init__(self, width: int):
+    def __init__(self, width: int, layers: int = 1):
         super().__init__()
-        self.lstm = nn.LSTM(width, width, num_layers=1, batch_first=True)
+        self.lstm = nn.LSTM(width, width, num_layers=layers, batch_first=True)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         self.lstm.flatten_parameters()
@@ -107,6 +107,8 @@ class PostNet(VideoTextModel):
         super().__init__(backbone, variant, num_frames)
         d = backbone.embed_dim
         default_layers = {"meanp": 0, "seqtransf": 4, "mit": 1, "lstm": 1}[self.variant]
+        if self.variant == "meanp" and layers:
+            raise ValueError(f"postnet 'meanp' has no temporal layers; layers={layers} would be ignored")
         self.layers = default_layers if layers is None else layers
         if self.variant == "meanp":
             self.temporal = None
@@ -119,7 +121,7 @@ class PostNet(VideoTextModel):
         elif self.variant == "mit":
             self.temporal = TemporalTransformer(make_blocks(d, self.layers, max(d // 64, 1)), d, num_frames)
         else:
-            self.temporal = LSTMHead(d)
+            self.temporal = LSTMHead(d, self.layers)
 
     @property
     def feature_dim(self) -> int:

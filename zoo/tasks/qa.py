@@ -23,6 +23,13 @@ Multiple choice (NExT-QA style, §4.2)
     (items may have different numbers of candidates: the missing ones score -inf). At
     initialisation this is CLIP's zero-shot matching of the video against "question answer".
 
+Count (TGIF-QA's ``count`` task, a regression)
+    c = Linear(D, 1)(Dropout(z)), trained with the squared error to the count (``answer``, a
+    decimal string). Evaluation follows HCRN's TGIF-QA code: the view-averaged output is rounded
+    half up and clamped to ``count_range`` (default [1, 10]), ``<split>/mse`` is the mean squared
+    error of that prediction (lower is better) and
+    ``<split>/acc`` the fraction predicted exactly.
+
 Evaluation: probabilities are averaged over the views of a multi-view batch, then accuracy
 (torchmetrics ``MeanMetric`` of per-question correctness) overall (``<split>/acc``), per
 ``question_types`` (``<split>/acc_<type>``) and per named ``question_type_groups``
@@ -48,7 +55,7 @@ from zoo.registry import TASKS
 from zoo.specs import ModelSpec, OptimSpec
 from zoo.tasks.base import TaskLoss, VideoTask
 
-MODES = ("open", "mc")
+MODES = ("open", "mc", "count")
 #: Most question / candidate texts whose embeddings are kept while the text tower is frozen.
 TEXT_CACHE_ENTRIES = 65_536
 
@@ -143,7 +150,8 @@ class QATask(VideoTask):
                  question_types: Optional[list[str]] = None,
                  question_type_groups: Optional[dict[str, list[str]]] = None,
                  choice_template: str = "{question} {answer}",
-                 fusion_hidden: Optional[int] = None, head_dropout: float = 0.0):
+                 fusion_hidden: Optional[int] = None, head_dropout: float = 0.0,
+                 count_range: tuple[float, float] = (1.0, 10.0)):
         # arguments are checked before the model is built, so a typo fails at once
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -152,6 +160,8 @@ class QATask(VideoTask):
         except (KeyError, IndexError) as e:
             raise ValueError(f"choice_template may use only {{question}} and {{answer}}, got "
                              f"{choice_template!r}") from e
+        if not (len(count_range) == 2 and float(count_range[0]) <= float(count_range[1])):
+            raise ValueError(f"count_range must be [low, high] with low <= high, got {count_range!r}")
         vocab = read_answer_vocab(answer_vocab)
         if mode == "open" and vocab is None:
             raise ValueError("open-ended QA needs answer_vocab (a list, or a file with one answer "
@@ -176,9 +186,12 @@ class QATask(VideoTask):
         self.question_type_groups = groups
 
         self.fusion = QuestionVideoFusion(self.model.embed_dim, fusion_hidden)
+        self.count_range = (float(count_range[0]), float(count_range[1]))
         if mode == "open":
             self.classifier = nn.Sequential(nn.Dropout(head_dropout),
                                             nn.Linear(self.model.embed_dim, len(self.answer_vocab)))
+        elif mode == "count":
+            self.classifier = nn.Sequential(nn.Dropout(head_dropout), nn.Linear(self.model.embed_dim, 1))
         else:
             self.classifier = None
         self.dropped_oov = 0
@@ -189,6 +202,7 @@ class QATask(VideoTask):
         return nn.ModuleDict({
             "acc": MeanMetric(),
             "oov": MeanMetric(),
+            "mse": MeanMetric(),
             "types": nn.ModuleList(MeanMetric() for _ in self.question_types),
             "groups": nn.ModuleList(MeanMetric() for _ in self.question_type_groups),
         })
@@ -229,6 +243,8 @@ class QATask(VideoTask):
         if not metrics["acc"].update_count:
             return {}
         values = {"acc": metrics["acc"].compute()}
+        if metrics["mse"].update_count:
+            values["mse"] = metrics["mse"].compute()
         if metrics["oov"].update_count:
             values["oov_rate"] = metrics["oov"].compute()
         named = list(zip(self.question_types, metrics["types"]))
@@ -282,6 +298,23 @@ class QATask(VideoTask):
         """``[B]`` index of each answer in ``answer_vocab``; -1 when it is out of vocabulary."""
         return torch.tensor([self._answer_index.get(a, -1) for a in answers], dtype=torch.long,
                             device=self.device)
+
+    def count_targets(self, batch: dict) -> torch.Tensor:
+        """``[B]`` the counts (``answer``, decimal strings) as floats; a non-number names its video."""
+        counts = []
+        for vid, answer in zip(batch["video_id"], batch["answer"]):
+            try:
+                counts.append(float(answer))
+            except ValueError:
+                raise ValueError(f"video {vid}: count QA needs a number as the answer, got {answer!r}") from None
+        return torch.tensor(counts, dtype=torch.float32, device=self.device)
+
+    def predicted_counts(self, features: VideoFeatures, questions: Sequence[str]) -> torch.Tensor:
+        """``[B]`` count predictions as evaluated: the view-averaged regression output rounded half
+        up (``floor(x + 0.5)``) and clamped to ``count_range``."""
+        fused, _ = self.fuse(features, questions)
+        raw = features.view_mean(self.classifier(fused).squeeze(-1))
+        return torch.floor(raw + 0.5).clamp(*self.count_range)
 
     def choices(self, batch: dict) -> list[list[str]]:
         choices = [list(c) for c in batch.get("choices", [])]
@@ -349,6 +382,8 @@ class QATask(VideoTask):
         multi-view ``[B, V, ...]``) video and one question (and, mc, its choices) per video."""
         if len(questions) != len(video):
             raise ValueError(f"{len(questions)} questions for {len(video)} videos")
+        if self.mode == "count":
+            return self.predicted_counts(self.encode_video(video), list(questions))
         return self.probabilities(self.encode_video(video), list(questions), choices)
 
     # ------------------------------------------------------------------ steps
@@ -357,6 +392,10 @@ class QATask(VideoTask):
         batch_size = len(questions)
         views = features.views
         fused, question = self.fuse(features, questions)
+        if self.mode == "count":
+            targets = self.count_targets(batch)
+            loss = F.mse_loss(self.classifier(fused).squeeze(-1), targets.repeat_interleave(views))
+            return TaskLoss(loss, questions, question)
         if self.mode == "open":
             targets = self.answer_targets(batch["answer"])
             valid = targets >= 0
@@ -391,6 +430,12 @@ class QATask(VideoTask):
         return index, score, [o[i] for o, i in zip(options, index.tolist())]
 
     def update_metrics(self, metrics: nn.ModuleDict, batch: dict, stage: str) -> None:
+        if self.mode == "count":
+            predicted = self(batch["video"], self.questions(batch))
+            truth = self.count_targets(batch)
+            metrics["mse"].update((predicted - truth) ** 2)
+            self._update_metrics(metrics, predicted == truth, None, batch)
+            return
         index, _, answers = self._predict(batch)
         if self.mode == "open":
             truth = list(batch["answer"])
@@ -416,11 +461,12 @@ class QATask(VideoTask):
         if choices is not None and rest:
             raise ValueError("give the answer choices either after the question or as choices=, not both")
         given = [" ".join(str(c).split()) for c in (choices if choices is not None else rest)]
-        if self.mode == "open":
+        if self.mode in ("open", "count"):
             if given:
-                raise ValueError(f"this model answers open-ended questions from its {len(self.answer_vocab)} "
-                                 f"answers and takes no choices; got {given!r} after the question "
-                                 "(quote the question as one text)")
+                what = (f"answers open-ended questions from its {len(self.answer_vocab)} answers"
+                        if self.mode == "open" else "answers how many, a number")
+                raise ValueError(f"this model {what} and takes no choices; got {given!r} after the "
+                                 "question (quote the question as one text)")
             return {"question": [question]}
         if len(given) < 2 or any(not c for c in given) or len(set(given)) != len(given):
             raise ValueError(f"this multiple-choice model picks one of the answers you give: give at "
@@ -433,6 +479,12 @@ class QATask(VideoTask):
         ``question``, the predicted ``answer`` and its ``score`` (probability), multiple choice
         ``answer_index``, and ``top``: the (at most) five most probable answers of the vocabulary
         or of the item's choices, as ``{"answer", "probability"}``, best first."""
+        if self.mode == "count":
+            counts = self(batch["video"], self.questions(batch))
+            qids = batch.get("question_id", [None] * len(counts))
+            return [{"video_id": vid, "question": question, "answer": f"{float(c):g}",
+                     **({"question_id": qid} if qid else {})}
+                    for vid, qid, question, c in zip(batch["video_id"], qids, batch["question"], counts)]
         probs, options = self._answer_probabilities(batch)
         qids = batch.get("question_id", [None] * len(probs))
         out = []
