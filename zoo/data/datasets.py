@@ -1,72 +1,18 @@
 """Map-style video dataset over standard records, and the collate function of the standard batch.
 
 ``VideoDataset(records, source, sampler, transform, train)`` turns record ``i`` into one sample
-dict with the keys of the standard batch (``zoo.data.records.BATCH_KEYS``):
+dict with the keys of the standard batch (``zoo.data.records.BATCH_KEYS``): ``source(record)``
+gives frames (a ``VideoReader`` for files, a renderer for the world), ``sampler(n, rng, fps)``
+V lists of T frame indices, ``transform(frames, boxes, rng)`` uint8 ``[T, H, W, 3]`` -> float
+``[T, 3, h, w]`` (+ boxes in pixels of the model input). ``video`` is ``[T, 3, h, w]`` or
+``[V, T, 3, h, w]`` (views clip-major); an annotation key is present for every item once any
+record has it (fill values otherwise), so every batch has the same keys. Seconds are relative to
+the record's ``start``. Training draws from a generator seeded by ``(seed, epoch, index)``
+(``EpochSampler`` carries the epoch to every worker); evaluation is deterministic. Decode errors:
+``on_error="raise"`` (``ItemLoadError`` naming the record) or ``"skip"`` (logged, counted in
+``dataset.skipped``, never silent).
 
-    source(record) -> FrameSource        a VideoReader for files, a renderer for the synthetic world
-    sampler(n, rng, fps) -> V lists of T frame indices inside the record's span
-    transform(frames, boxes, rng)        uint8 [T, H, W, 3] -> float [T, 3, h, w] (+ boxes)
-
-Sample keys
------------
-Always: ``video`` float ``[T, 3, h, w]``, or ``[V, T, 3, h, w]`` when the sampler's clips × the
-transform's crops give ``V > 1`` views (ordered clip-major: clip 0 crop 0..C-1, clip 1 ...);
-``video_id`` str; ``frame_times`` float ``[T]`` (``[V, T]``).
-Then the keys the records annotate — a key is present for every item as soon as *any* record of
-the dataset has the annotation, so that every batch has the same keys; items without it get the
-fill value in brackets:
-
-- ``label`` long ``[]`` (-1); ``labels`` list[int] ([]); ``captions`` list[str] ([]);
-- ``question``, ``answer``, ``question_type``, ``question_id`` str (""), ``choices`` list[str]
-  ([]), ``answer_index`` long ``[]`` (-1): one question of ``record.qa`` per item, chosen by
-  ``qa``: ``"random"`` (default in training: drawn with the item's generator), ``"first"``
-  (default in evaluation), or ``"expand"`` (one item per question). ``"expand"`` repeats a video
-  once per question, which is right for a QA-only evaluation of records that hold several
-  questions, and wrong for recognition / retrieval on the same items — so it is opt-in. The QA
-  benchmark parsers emit one record per question, so ``"first"`` already scores every question;
-- ``segments`` float ``[2]`` (NaN): the record's first segment, clipped to the record's span;
-  ``windows`` float ``[S, 2]`` / ``window_mask`` bool ``[S]``: all of them (S = 0 without);
-- ``query``, ``query_id``, ``query_type`` str (""); ``duration`` float ``[]``: the span's seconds;
-- ``saliency`` float ``[C, A]`` (NaN = not annotated) / ``saliency_mask`` bool ``[C]`` over the
-  span's ``clip_length`` clips (``records.saliency_table``); ``frame_saliency`` float ``[T]``
-  (``[V, T]``): the mean score of each sampled frame's clip (0 if not annotated); ``clip_length``
-  float ``[]`` (NaN);
-- ``boxes`` float ``[T, 4]`` (``[V, T, 4]``) xyxy pixels of the model input (the transformed
-  crop, ``zoo.data.transforms``) and ``frame_mask`` bool ``[T]``: True where the actor tube
-  annotates the sampled frame (exact frame index, no interpolation) **and** the box is still
-  inside the crop (zeros elsewhere). Annotations at another ``record.fps`` or in pixels of
-  another ``record.frame_size`` than decoded are mapped first (``records.frame_lookup``);
-- ``tracks`` dict: ``boxes`` float ``[T, K, 4]``, ``visible`` bool ``[T, K]`` (same rule as
-  ``frame_mask``; ``[V, T, K, ...]`` for several views), ``track_ids`` long ``[K]``,
-  ``categories`` list[str]; ``novel`` bool ``[K]`` and ``category_ids`` long ``[K]`` when any
-  track of the dataset sets ``Track.novel`` / ``Track.category_id``;
-- ``valid`` bool ``[T]`` (all True) with a variable-length sampler (``variable_length``, e.g.
-  ``ClipLengthSampler``): ``collate_batch`` pads shorter videos and marks the padding False.
-
-Times. All seconds in a sample (``frame_times``, ``segments``) are relative to the record's
-``start`` — 0 when the record is a whole file — so they line up with each other. A record with
-``start``/``end`` samples only the frames ``i`` with ``start <= i / fps < end``.
-
-Randomness. Training draws everything (clip positions, crops, the question) from a generator
-seeded by ``SeedSequence([seed, epoch, index])``: an item is the same whatever the number of
-workers or the order in which they fetch it. Evaluation is deterministic. The epoch reaches the
-dataset in one of two ways:
-
-- **recommended**: ``DataLoader(dataset, sampler=EpochSampler(len(dataset), shuffle=True))``.
-  The sampler yields ``(epoch, index)`` pairs, so the epoch travels with each index to whichever
-  worker loads it — persistent workers included — and Lightning calls ``sampler.set_epoch`` at
-  the start of every epoch (the shuffle order is seeded by ``(seed, epoch)`` as well);
-- ``dataset.set_epoch(epoch)`` for plain integer indices. Workers hold *copies* of the dataset, so
-  this only reaches non-persistent workers, and only when called before the epoch's iterator is
-  created.
-
-Errors. A source may fail with ``VideoDecodeError`` (missing, unreadable or corrupt file; a span
-outside the video). ``on_error="raise"`` raises ``ItemLoadError`` naming ``record.where()`` and the
-reason. ``on_error="skip"`` appends ``SkippedItem(index, where, path, reason)`` to
-``dataset.skipped``, logs a warning on the ``zoo.data`` logger, and returns the next item that
-loads (index + 1, + 2, ... wrapping around): deterministic, never silent. ``skipped`` is
-per-process: with DataLoader workers the warnings are the record, each worker counts its own.
-Other errors (bad annotations, bugs) always raise.
+Full definition: ``docs/data.md#the-standard-batch``.
 """
 
 from __future__ import annotations

@@ -1,57 +1,14 @@
-"""Temporal grounding metrics: moment retrieval (R1@IoU, mIoU, QVHighlights mAP) and highlight
-detection (HIT@1, mAP), as the reference evaluators compute them (datasets.md §5.4, methods.md §3).
+"""Temporal grounding metrics as the reference evaluators compute them (datasets.md §5.4):
+:class:`MomentRecall` (R1@IoU θ and mIoU, Charades-STA / ActivityNet Captions / QVHighlights
+MR-R1; a hit when IoU >= θ), :class:`MomentMAP` (QVHighlights MR-mAP@0.5, @0.75 and averaged over
+0.5:0.05:0.95, Moment-DETR's ``standalone_eval``) and :class:`HighlightMetrics` (HL-mAP and
+HL-Hit1 at "VeryGood"). Windows are ``(start, end)`` seconds scored as given (clip with
+``zoo.ops.spans.clamp_spans`` first); ranked predictions per query, ties in score keep the given
+order (a stable sort, as Moment-DETR); no prediction is a miss. Values are percentages. DDP-safe:
+per-query numbers are concatenated across processes; optional ``query_ids`` count repeated
+queries once.
 
-Windows are ``(start, end)`` in seconds (any unit shared by prediction and ground truth), scored
-**as given**: nothing is clipped to the video (the references do not clip in the evaluator —
-Moment-DETR clamps in its post-processing — so a window reaching past the end keeps its full
-length in the union; clip with :func:`zoo.ops.spans.clamp_spans` before ``update`` where the head
-can leave ``[0, duration]``). IoU is :func:`zoo.ops.spans.pairwise_iou` in float64 (0 for a
-zero-length window, which has no intersection; 0 for two zero-length windows at the same point,
-where the references divide 0 by 0). All values are **percentages**, as the references print them.
-
-Per query, a model gives **ranked predictions**: windows ``[P, 2]`` and optional scores ``[P]``.
-With scores, the ranking is by descending score, **ties keeping the given order** (a stable sort:
-Moment-DETR's ``prediction.sort(key=lambda x: -x['score'])`` is Python's stable sort, and its R1
-takes the first window of a list it wrote sorted the same way); without scores the given order is
-the ranking. ``P = 0`` (no prediction) is a miss: IoU 0, AP 0 (Moment-DETR's R1 raises
-``IndexError`` on it and its mAP leaves the query out of the mean; with a prediction for every
-query — its head always gives 10 — the values are identical).
-
-(a) :class:`MomentRecall` — ``r1_iou{θ}`` and ``miou``, the Charades-STA / ActivityNet-Captions
-protocol and QVHighlights' MR-R1: the top-1 window against the ground-truth window it overlaps
-most (one window on Charades / ActivityNet; the first of equally good ones, ``np.argmax``, as
-Moment-DETR's ``compute_mr_r1``); a hit when ``IoU >= θ`` (VSLNet's ``calculate_iou_accuracy`` and
-Moment-DETR; 2D-TAN and mmaction2 use ``>``, which differs only at the exact boundary); R1@θ =
-100 · the fraction of queries hit; mIoU = 100 · the mean of that top-1 IoU (VSLNet's "mean IoU";
-2D-TAN's table instead averages the 3 best IoUs among its NMS'd top-k, not reproduced).
-
-(b) :class:`MomentMAP` — QVHighlights' MR-mAP, Moment-DETR ``standalone_eval/eval.py``
-(``compute_mr_ap``, ``compute_average_precision_detection`` from mmaction2): per query, the top 10
-ranked windows against all ground-truth windows, at each IoU threshold ``0.5, 0.55, ..., 0.95``:
-in rank order each prediction is matched to the ground-truth window of highest IoU that no earlier
-prediction took (ground-truth windows tried by decreasing IoU, among equal IoUs the later window
-first, as ``argsort()[::-1]``); a match needs ``IoU >= threshold``; otherwise it is a false
-positive. AP = the VOC interpolated area (precision made monotone from the right, summed over
-recall steps, recall = TP / #ground-truth windows). mAP@θ = 100 · the mean over queries of AP at
-θ, ``map_avg`` = the mean of the ten. (Its split by window length — short/middle/long — is not
-reproduced.)
-
-(c) :class:`HighlightMetrics` — QVHighlights' HL-mAP and HL-Hit1 (``eval_highlight``), from
-per-clip saliency: ground truth ``[num_clips, A]`` scores 0-4 from ``A`` annotators (3), a clip
-positive for an annotator when its score ``>= min_score`` (4, "VeryGood", the headline;
-2 "Fair", 3 "Good"); see :func:`full_saliency_scores`. HIT@1: the top-scored predicted clip (the
-first of equal maxima, ``np.argmax``) is positive for at least one annotator; a clip index past
-the ground truth's clips is a miss. AP per annotator (``get_ap``): the predicted scores are cut or
-zero-padded to ``num_clips``; an annotator with no positive clip gives AP 0, one with only
-positives AP 1; otherwise the mean, over the distinct positive recall levels reached by
-sklearn's ``precision_recall_curve`` (one point per distinct score: **tied scores enter together**),
-of the highest precision at that recall or above — a mean over recall *levels*, not weighted by
-recall steps. Per query the mean over annotators; HL-mAP and HL-Hit1 = 100 · the means over queries.
-
-DDP: each ``update`` turns its queries into per-query numbers (top-1 IoU; AP per threshold; hit
-and AP), kept as **tensor states concatenated across processes** (``dist_reduce_fx="cat"``), so
-nothing ragged is synchronised. Optional integer ``query_ids`` make repeated queries (the padding
-a ``DistributedSampler`` adds) count once: the first occurrence, in process order, is kept.
+Full definition: ``docs/metrics.md#moment-retrieval-and-highlight-detection``.
 """
 
 from __future__ import annotations

@@ -1,66 +1,18 @@
-"""Text-video retrieval metrics: R@1/5/10, MdR and MnR in both directions, ties broken at random
-in expectation.
+"""Text-video retrieval metrics: R@1/5/10, MdR and MnR in both directions (CLIP4Clip's protocol,
+``reference/datasets.md`` §2.5), for ``S [N_text, N_video]`` with any number of captions per video.
 
-Protocol (CLIP4Clip ``metrics.py`` / ``main_task_retrieval.py``; ``reference/datasets.md`` §2.5),
-for ``S [N_text, N_video]`` the similarity of every caption to every video, where caption ``i``
-belongs to video ``caption_to_video[i]`` and a video may have any number (>= 1) of captions:
+**Ties: the expected value under uniformly random tie-breaking.** With ``h`` items strictly higher
+than the ground truth and ``t`` others equal, the expected rank is ``1 + h + t / 2`` and
+``P(rank <= K) = clamp(K - h, 0, t + 1) / (t + 1)``; every query counts once. A collapsed model
+(all similarities equal) scores chance: R@1 = 100/N %, MdR = MnR = (N + 1)/2. Without ties every
+number equals CLIP4Clip's.
 
-- **text→video**: every caption is a query ranked against all videos; its ground truth is its own
-  video (``tensor_text_to_video_metrics``).
-- **video→text**: first the best caption of each video, ``M[v, w] = max_{c of w} S[c, v]``
-  (``tensor_video_to_text_sim``); video ``v`` is a query ranked against the videos ``w`` through
-  ``M[v, :]``, its ground truth is ``w = v``. So video→text R@K reads "the best of my captions
-  beats the best caption of every other video", not a rank among all captions.
+**Median rank as CLIP4Clip per path:** text→video takes the lower middle value (``torch.median``)
+as soon as a video has several captions, the mean of the middle pair (``np.median``) otherwise;
+video→text always the mean of the middle pair (:data:`MEDIANS`). R@K in percent, ranks 1-based.
+Non-finite similarities are rejected.
 
-**Ties: the expected value under uniformly random tie-breaking.** For a query let ``h`` be the
-number of items scoring strictly higher than the ground truth and ``t`` the number of *other*
-items scoring exactly the same (equality of the float64 similarities, no tolerance). Broken at
-random, the ground truth's 1-based rank is uniform on ``h + 1 .. h + t + 1``, so
-
-- its expected rank is ``1 + h + t / 2`` (a half-integer when ``t`` is odd);
-- ``P(rank <= K) = clamp(K - h, 0, t + 1) / (t + 1)``.
-
-R@K = 100 · the mean over queries of ``P(rank <= K)`` and MnR = the mean of the expected ranks;
-both are exactly the expectation of what a random tie-break would report. MdR is the median
-(rule below) of the per-query expected ranks — a summary of expectations, not the expectation of
-the median (the two coincide without ties; for a collapsed model it is the chance level
-(N + 1)/2 under either median rule, where a random tie-break's lower-middle median would on
-average fall slightly below it). A collapsed model whose similarities are all equal scores
-chance: over ``N`` videos, R@1 = 100/N %, R@K = 100·min(K, N)/N % and MdR = MnR = (N + 1)/2. Without ties every query has one rank, ``1 + h``, and all of this is
-CLIP4Clip's value exactly.
-
-How the references treat ties, for comparison: CLIP4Clip's ``compute_metrics`` takes
-``np.where(sort(-S) - diag(-S) == 0)``, which returns one position per tied item, so a row with
-ties contributes several ranks and R@K, MdR and MnR are averaged over more entries than there are
-queries (CLIP4Clip issue #80; mmaction2's ``retrieval_metric.py`` copies it); its multi-caption
-``tensor_text_to_video_metrics`` breaks ties by ``torch.argsort`` order (one rank per query,
-ordered by index). The optimistic ``1 + h`` would let a collapsed model score R@1 = 100 %. Every
-query counts exactly once here.
-
-**Median rank, matched to CLIP4Clip per path.** ``np.median`` (``compute_metrics``) takes the mean
-of the two middle ranks of an even count; ``torch.median`` (``tensor_text_to_video_metrics``)
-takes the lower of the two. CLIP4Clip uses
-
-- ``compute_metrics`` (mean of the middle pair) for both directions when every video has exactly
-  one caption (MSR-VTT 1k-A, DiDeMo / ActivityNet paragraphs), and for video→text always;
-- ``tensor_text_to_video_metrics`` (lower middle) for text→video in its multi-sentence setting
-  (MSVD, several captions per video).
-
-zoo chooses the same way from the data: text→video MdR takes the **lower middle** value as soon
-as any video has more than one caption, the **mean of the middle pair** otherwise; video→text MdR
-always takes the mean of the middle pair. The rule is applied to the sorted expected ranks, so
-with ties the lower-middle MdR may itself be a half-integer (e.g. expected ranks 1, 2.5, 3, 4 give
-2.5), and the mean-of-middle one a quarter-integer. (:data:`MEDIANS` names the two rules.)
-
-R@K is in percent; MdR and MnR are 1-based ranks.
-
-Different caption counts need no padding here: captions are listed flat with their video index,
-and the max over a video's captions only ever reads that video's real captions. (CLIP4Clip pads
-to ``[N_video, max_captions, N_video]`` with ``-inf`` and masks; nothing padded exists to count.)
-Non-finite similarities are rejected, since a NaN would compare as "never higher" and silently
-give rank 1.
-
-Not comparable: papers that post-process the similarity matrix (DSL, QB-Norm) before ranking.
+Full definition: ``docs/metrics.md#text-video-retrieval``.
 """
 
 from __future__ import annotations

@@ -1,70 +1,20 @@
 """TETA (Li et al., "Tracking Every Thing in the Wild", ECCV 2022): LocA, AssocA, ClsA and their
-mean, over all, base and novel categories (the OVTrack protocol).
+mean, over all, base and novel categories (the OVTrack protocol), number for number as
+``SysCV/tet`` @ a62a9c0a (``teta/teta/metrics/teta.py``, ``datasets/tao.py``, ``eval.py``) with
+OVTrack's base / novel split (``SysCV/ovtrack`` @ e188b32e). Per video: frames with ground truth
+are the timesteps; a global Hungarian assignment on HOTA-style alignment scores, then per class
+local clusters (non-exhaustive labels: predictions overlapping no ground truth of the class are
+never false positives) scored at 20 localisation thresholds (10 for ClsA). Values are fractions
+in [0, 1]. Not implemented (no number changes for single-dataset video evaluation): the
+``exhaustive`` mode, TAO's category merging, thresholds other than 0.5, precision / recall
+sub-scores.
 
-Reference: ``SysCV/tet`` @ a62a9c0a, ``teta/teta/metrics/teta.py`` (the metric),
-``teta/teta/datasets/tao.py`` (``get_preprocessed_seq_data_thr``: the local clusters),
-``teta/teta/eval.py`` (the per-video loop and the class average), ``teta/scripts/run_tao.py``
-(``exhaustive=False``), and ``SysCV/ovtrack`` @ e188b32e, ``ovtrack/datasets/tao_dataset.py``
-(``compute_teta_on_ovsetup``: base = LVIS frequency != "r", novel = "r", each the mean of its
-classes' scores). Reproduced for its definitions, per video:
+Inputs per video: frames, each ``(pred, target)`` with ``pred = {"boxes": [K, 4] xyxy, "scores":
+[K], "track_ids": [K], "labels": [K]}`` and ``target = {"boxes": [M, 4], "track_ids": [M],
+"labels": [M]}``; shapes, finite values, box sizes, one id per frame and one category per ground
+truth track are checked.
 
-Timesteps. Every frame passed that has **at least one ground-truth box** is a timestep; frames
-without any ground-truth box are dropped together with their predictions (TAO's loader maps
-images to timesteps through the ground-truth annotations only). ``max_detections_per_frame``
-optionally keeps only the highest-scoring predictions of each frame (TAO's ``MAX_DETECTIONS``;
-its default in ``teta/config.py``, which OVTrack uses, is 0 = unlimited, so is ours: None);
-scores play no other part. Box similarity is IoU of ``xyxy`` boxes (0 for zero-area boxes).
-
-1. **Global assignment** (all classes at once). A predicted track belongs to the *cluster* when
-   one of its boxes has IoU >= 0.5 with a ground-truth box of the same frame; every detection of
-   a cluster track takes part, in every frame. The HOTA-style global alignment score between
-   GT track i and predicted track j is ``A_ij = M_ij / (n_i + n_j - M_ij)``, with ``n`` the
-   number of timesteps a track has a box and ``M_ij = sum_t S_ij(t) / (sum_k S_kj(t) +
-   sum_k S_ik(t) - S_ij(t))`` (a soft per-frame match, ``S`` the IoU). Per frame the Hungarian
-   algorithm maximises ``A * S``; pairs with IoU >= 0.5 form the assignment ``GT -> track``.
-2. **Per class c** (each category with ground truth in the video): the cluster is rebuilt from
-   the GT boxes of class c, leaving out at each frame the predicted tracks the global
-   assignment gave to a GT box of *another* class. Predictions are compared whatever category
-   they predict (classification is scored separately); predictions overlapping no GT box of c
-   are never false positives ("local clusters", since TAO is not exhaustively annotated).
-   ``A`` is recomputed on this cluster; per frame with GT of class c, the Hungarian algorithm on
-   ``A * S`` gives candidate pairs, kept at localisation threshold alpha when IoU >= alpha, for
-   ``alpha in np.arange(0, 0.99, 0.05)`` (20 values, 0 included: at alpha = 0 every Hungarian
-   pair counts, even one of IoU 0, as in the reference). At each alpha:
-
-   - ``Loc_TP`` = kept pairs, ``Loc_FN`` = GT boxes of c not kept, ``Loc_FP`` = predicted boxes
-     overlapping (IoU >= 0.5) a GT box of c in that frame but not kept;
-   - for alpha >= 0.5 (10 values): a kept pair whose prediction has category c is ``Cls_TP`` of
-     c; one with category d != c is ``Cls_FN`` of c **and** ``Cls_FP`` of d;
-   - association: ``m_ij`` = number of frames GT track i and predicted track j are a kept pair;
-     ``AssocA = sum_ij m_ij * m_ij / max(1, n_i + n_j - m_ij) / max(1, Loc_TP)``, ``n`` counted
-     on this class's cluster (a predicted track's frames outside the GT of c count too).
-3. Over videos, per class: counts are summed, AssocA is averaged weighted by ``Loc_TP``. Then
-   ``LocA = TP / max(1, TP + FN + FP)`` and ``ClsA = Cls_TP / max(1, Cls_TP + Cls_FN + Cls_FP)``
-   per alpha; each of LocA, AssocA (20 alphas) and ClsA (10 alphas) is averaged over its alphas
-   and ``TETA = (LocA + AssocA + ClsA) / 3``.
-4. **Classes**: those with at least one ground-truth box in the evaluated set (a category only
-   ever predicted is not scored, and its ``Cls_FP`` are dropped). Headline = the mean over these
-   classes; base / novel = the mean over the classes of each split (``novel_categories`` given,
-   every other class is base). A split without classes gives NaN.
-
-Values are fractions in [0, 1] (the reference prints percent).
-
-Simplifications (none changes a number for a single-dataset video evaluation):
-
-- the reference's ``exhaustive`` mode and the negative / not-exhaustively-labelled category lists
-  are unused (``run_tao.py`` builds ``TETA(exhaustive=False)`` and ``tao.py``'s preprocessing
-  sets ``tk_neg_ids`` / ``tk_exh_ids`` to empty lists), so they are not implemented;
-- TAO's category merging and its renumbering of track ids shared between videos are loader
-  steps of that dataset; here each video is evaluated on its own, so track ids only need to be
-  unique within a video's frame;
-- only the single cluster threshold 0.5 is implemented (the reference runs ``thresholds=[50]``);
-- precision / recall sub-scores (LocRe, LocPr, ...) are not reported.
-
-Inputs per video: a list of frames, each a pair of dicts ``pred = {"boxes": [K, 4] xyxy,
-"scores": [K], "track_ids": [K] int, "labels": [K] int}`` and ``target = {"boxes": [M, 4] xyxy,
-"track_ids": [M] int, "labels": [M] int}`` (``labels`` = category ids). Checked: shapes, finite
-values, non-negative box sizes, a track id at most once per frame, and one category per GT track.
+Full definition: ``docs/metrics.md#teta-open-vocabulary-tracking``.
 """
 
 from __future__ import annotations

@@ -1,42 +1,15 @@
-"""Video question answering over any paradigm: open-ended (a fixed answer vocabulary) or
-multiple choice.
+"""Video question answering over any paradigm: open-ended (a fixed answer vocabulary, MSRVTT-QA
+protocol), multiple choice (NExT-QA style: each "question answer" candidate scored against the
+question-conditioned video) or count (TGIF-QA: a regression, evaluated as HCRN's code -- rounded
+half up, clamped to ``count_range``, ``<split>/mse``).
 
-Question-video fusion (both modes)
-    v = normalise(VideoFeatures.video) [B, D],  q = normalise(model.encode_text(question)) [B, D]
-    z = v + fc2(GELU(fc1(LayerNorm([v, q, normalise(v * q)]))))                        [B, D]
-``fc2`` starts at zero, so at initialisation ``z = v``: the fused feature *is* the paradigm's video
-embedding, and the question steers it through a residual MLP (the classic VQA "concatenate +
-elementwise product" fusion). It stays in the joint space, reads only ``VideoFeatures.video``
-(every paradigm produces it) and adds ``3D·H + H + H·D + D + 6D`` parameters (H = ``fusion_hidden``,
-default D). Temporal reasoning is the paradigm's job (its video embedding); the task only fuses.
+The question steers the paradigm's video embedding through a residual fusion MLP whose last
+layer starts at zero (at initialisation the fused feature is the video embedding); it reads only
+``VideoFeatures.video``. Probabilities are averaged over views; accuracy overall, per question
+type and per named group; out-of-vocabulary ground truths stay in the denominator
+(``<split>/oov_rate``). Question and candidate embeddings are cached while the text tower is frozen.
 
-Open-ended (MSRVTT-QA protocol, ``reference/datasets.md`` §4.1)
-    logits = Linear(D, K)(Dropout(z)) over ``answer_vocab`` (K answers), cross-entropy. A training
-    question whose answer is not in the vocabulary is dropped from the loss and counted
-    (``train/dropped_oov``, ``dropped_oov`` on the module). In evaluation the prediction is the
-    arg-max answer *string*, correct on exact match: an out-of-vocabulary ground truth is always
-    wrong and stays in the denominator (``<split>/oov_rate`` reports how many there were).
-
-Multiple choice (NExT-QA style, §4.2)
-    candidate ``c_i = normalise(encode_text(choice_template.format(question=..., answer=a_i)))``,
-    score ``s_i = logit_scale.exp() * <normalise(z), c_i>``, cross-entropy over the candidates
-    (items may have different numbers of candidates: the missing ones score -inf). At
-    initialisation this is CLIP's zero-shot matching of the video against "question answer".
-
-Count (TGIF-QA's ``count`` task, a regression)
-    c = Linear(D, 1)(Dropout(z)), trained with the squared error to the count (``answer``, a
-    decimal string). Evaluation follows HCRN's TGIF-QA code: the view-averaged output is rounded
-    half up and clamped to ``count_range`` (default [1, 10]), ``<split>/mse`` is the mean squared
-    error of that prediction (lower is better) and
-    ``<split>/acc`` the fraction predicted exactly.
-
-Evaluation: probabilities are averaged over the views of a multi-view batch, then accuracy
-(torchmetrics ``MeanMetric`` of per-question correctness) overall (``<split>/acc``), per
-``question_types`` (``<split>/acc_<type>``) and per named ``question_type_groups``
-(``<split>/acc_<group>``, e.g. NExT-QA's C = CW + CH).
-
-Text embeddings are cached by string (bounded, least recently used first out) while
-``model.text_is_trainable`` is False; otherwise they are recomputed with gradients every step.
+Full definition: ``docs/tasks.md#video-question-answering``.
 """
 
 from __future__ import annotations

@@ -1,54 +1,14 @@
 """The synthetic world: zoo's embedded, procedural video-text dataset (DESIGN §6).
 
-Every clip is a few coloured shapes on a low-contrast textured background. One *actor* performs
-one of ``ACTIONS`` during a segment ``[t0, t1]`` seconds -- static before, holding its final state
-after -- while 1-3 *distractors* drift slowly at constant velocity the whole time. Each clip
-carries annotations for all seven tasks at once: an action label, paraphrased captions, QA pairs
-(open-ended and 5-way multiple choice), the segment, the actor's box in every frame, and boxes,
-track ids and categories (shape names) of every object in every frame.
+Coloured shapes on a textured background; one actor performs one of ``ACTIONS`` during a
+segment while 1-3 distractors drift. Every clip annotates all seven tasks at once (label,
+captions, QA, segment, actor boxes, tracks). Deterministic by (seed, split, index); frames render
+on demand and bit-identically alone or together; the order-dependent actions are time reverses
+of each other with symmetric distributions, so no single frame tells them apart. Opt-in worlds
+(event videos for grounding, themed scenes for the appearance label, base-only shapes) leave the
+default clips unchanged (a test pins their hashes).
 
-Design points:
-
-- **Deterministic by (seed, split, index).** A clip's random draws come from
-  ``np.random.default_rng(np.random.SeedSequence([seed, split_id, stream, index]))``, with
-  ``split_id`` 0/1/2 for train/val/test and ``stream`` 1 for clips, 2 for stills: independent
-  streams, so splits never share a scene and the result never depends on call order.
-- **Frames on demand.** ``render(index, frames=[...])`` draws any subset of frames, and frame
-  ``k`` is bit-identical whether drawn alone or with others, so datasets can sample frames with
-  clip samplers exactly as from a video file. Annotations (``clip``) never render pixels.
-- **Motion is invisible in a single frame.** ``ORDER_DEPENDENT_ACTIONS`` come in pairs that are
-  time-reverses of each other (``move_left``/``move_right``, ``move_up``/``move_down``,
-  ``grow``/``shrink``): every object follows the motion law ``state(t) = start + (end - start) *
-  p(t)`` with ``p`` the progress through its segment, the segment is drawn from a distribution
-  symmetric under ``t -> span - t`` (``span`` = time of the last frame) and the start/end states
-  of the two members of a pair are drawn as one unordered pair (e.g. the two ends of a
-  horizontal path), so a clip played backwards is a clip of the partner action with the same
-  probability (``SyntheticWorld._scene(index, reverse=True)`` builds that exact reverse).
-- **Base/novel split.** ``WorldConfig(base_only=True)`` never uses ``novel_actions`` or
-  ``novel_shapes`` (for any object), for open-vocabulary training; ``base_shapes_only=True``
-  drops the novel shapes only.
-- **Opt-in worlds** (``WorldConfig`` fields whose defaults leave every clip above unchanged, a
-  test pins their hashes): *event videos* for grounding (``max_events``, ``events.py``: several
-  actors act at different times, with per-event sentences, moments and saliency;
-  ``grounding_records``) and *themed scenes* (``appearance``, ``appearance.py``: an appearance
-  label that a single frame decides, beside the motion-defined action).
-
-Action semantics (progress ``p`` goes 0 -> 1 linearly over the segment): ``move_*`` travel
-30-45 % of the frame; ``grow``/``shrink`` go between two size categories; ``change_colour``
-switches to another colour halfway through the segment (an instant switch, so that no frame
-shows an in-between colour that has a name of its own, like orange between red and yellow);
-``blink`` fades out over the first quarter of the segment, stays invisible for the middle half
-(the object is marked not visible whenever its opacity is below 0.5) and fades back in; ``spin``
-rotates by 160-200 degrees either way (never a circle); ``bounce`` rises 25-40 % of the frame
-height along a half sine and comes back.
-
-Stills (``still``) are single frames from a separate seed stream with 1-3 static objects and a
-caption about colour, shape, size and position only, for pretraining the image backbone.
-
-Layout of the package: ``config`` (``WorldConfig``), ``scene`` (motion and scene sampling),
-``events`` (event videos), ``appearance`` (themed scenes), ``clips`` (``WorldClip`` & co.),
-``annotations`` (clips as records), this module (``SyntheticWorld``: clips, pixels, records,
-stills), ``render``, ``language``, ``vocab``.
+Full definition: ``docs/world.md#syntheticworld``.
 """
 
 from __future__ import annotations
