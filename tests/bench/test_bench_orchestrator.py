@@ -122,6 +122,20 @@ def test_bench_resumes_without_redoing_finished_runs(tmp_path):
     assert [row["paradigm"] for row in summary["rows"]] == ["postnet", "lora", "side"]
 
 
+def test_a_run_another_bench_finished_meanwhile_is_not_run_again(tmp_path):
+    argv = ["--paradigms", "lora", "--labellings", "action", "--lr-grid", "1,3", "--seeds", "0"]
+    other = FakeRunner(default_score)
+
+    def runner(spec, args):  # while this bench runs ×1, "another" bench finishes ×3
+        if spec.multiplier == 1.0:
+            bench(bench_args(tmp_path, *argv[:-4], "--lr-grid", "3", "--seeds", "0"), runner=other, say=quiet)
+        return FakeRunner(default_score)(spec, args)
+
+    summary = bench(bench_args(tmp_path, *argv), runner=runner, say=quiet)
+    assert [s.multiplier for s in other.calls] == [3.0]
+    assert summary["runs"] == 2 and summary["rows"][0]["labellings"]["action"]["grid_complete"]
+
+
 def test_a_changed_budget_is_a_different_bench(tmp_path):
     runner = FakeRunner(default_score)
     bench(bench_args(tmp_path, "--paradigms", "lora", "--labellings", "action", "--lr-grid", "1",

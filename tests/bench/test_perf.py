@@ -108,3 +108,26 @@ def test_summary_and_plot_from_rows(tmp_path):
     assert text.count("| postnet | v |") == 2 and "| side | v | 16 | 1.600 |" in text
     perf.plot_frames(rows, tmp_path / "frames.png")
     assert (tmp_path / "frames.png").stat().st_size > 1000
+
+
+def test_footprint_part_measures_imports_the_cli_and_a_training_step_per_process(tmp_path):
+    args = perf_args(tmp_path, perf_parts="footprint", perf_reps=1, perf_footprint_backbone="tiny",
+                     perf_footprint_paradigms="adapter")
+    assert perf.run_perf(args) == 0
+    summary = json.loads((tmp_path / "perf" / "summary.json").read_text())
+    commands = summary["footprint"]["commands"]
+    assert set(commands) == {"import torch", "import zoo", "zoo --help", "zoo list", "zoo list --pretrained"}
+    assert commands["import torch"]["imports"] == ["torch"]
+    for name in ("import zoo", "zoo --help", "zoo list", "zoo list --pretrained"):
+        assert commands[name]["imports"] == [] and commands[name]["seconds"] > 0, name
+        assert 0 < commands[name]["peak_rss_mib"] < commands["import torch"]["peak_rss_mib"], name
+    steps = summary["footprint"]["training_step"]
+    # adapter's default (AIM), ST-Adapter's variant, and AIM again with the text tower kept
+    assert [(s["variant"], s["text_tower"]) for s in steps] == [("aim", False), ("st", False), ("aim", True)]
+    assert all(s["peak_rss_mib"] >= s["peak_rss_after_build_mib"] > 0 and s["step_s"] > 0 for s in steps)
+    assert steps[2]["parameters"] > steps[0]["parameters"]  # the kept tower is in the model
+    official = {o["code"]: o for o in summary["footprint"]["official"]}
+    assert official["AIM"]["zoo_peak_rss_mib"] == steps[0]["peak_rss_mib"]
+    assert official["EVL"]["zoo_peak_rss_mib"] is None  # side was not measured
+    assert summary["zoo_list_s"] == commands["zoo list"]["seconds"]
+    assert "official code" in (tmp_path / "perf" / "summary.md").read_text()

@@ -144,6 +144,31 @@ def test_cli_picture_renders_the_frames_the_model_saw(clip, tmp_path, capsys, mo
     assert f"picture: {tmp_path / 'p.png'}" in capsys.readouterr().out
 
 
+def test_cli_truth_reaches_the_picture(clip, tmp_path, capsys, monkeypatch):
+    path, _ = clip
+    truths = []
+
+    def render(self, frames, frame_times, result, picture, truth=None):
+        truths.append(truth)
+        return tmp_path / picture
+
+    monkeypatch.setattr(RecognitionTask, "render", render, raising=False)
+    truth = {"windows": [[2.0, 4.5]]}
+    assert main(["predict", "--model", RECOGNITION, str(path), "--picture", "p.png",
+                 "--truth", json.dumps(truth)]) == 0
+    (tmp_path / "truth.json").write_text(json.dumps(truth))
+    assert main(["predict", "--model", RECOGNITION, str(path), "--picture", "p.png",
+                 "--truth", str(tmp_path / "truth.json")]) == 0
+    assert truths == [truth, truth]
+    capsys.readouterr()
+    assert main(["predict", "--model", RECOGNITION, str(path), "--truth", json.dumps(truth)]) == 2
+    assert "give --picture too" in capsys.readouterr().err
+    assert main(["predict", "--model", RECOGNITION, str(path), "--picture", "p.png", "--truth", "[1]"]) == 2
+    assert "must be a JSON object" in capsys.readouterr().err
+    assert main(["predict", "--model", RECOGNITION, str(path), "--picture", "p.png", "--truth", "nope.json"]) == 2
+    assert "neither a JSON object nor a file" in capsys.readouterr().err
+
+
 def test_cli_zero_shot_names_and_options(clip, tmp_path, capsys):
     path, _ = clip
     names = ["moving up", "spinning", "growing"]

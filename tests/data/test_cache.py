@@ -215,3 +215,29 @@ def test_cache_features_command_builds_what_fit_reads(tmp_path, capsys):
     keys = [json.loads((f / "key.json").read_text()) for f in folders]
     assert sorted(k["data"]["split"] for k in keys) == ["train", "val"]
     assert all(json.loads((f / "videos.json").read_text())["frames"] > 0 for f in folders)
+
+
+def test_fit_reads_the_cache_from_the_command_line(tmp_path, monkeypatch):
+    """What ``zoo demo`` runs: ``zoo cache-features``, then ``zoo fit`` with
+    ``--data.init_args.feature_cache.root DIR --data.init_args.feature_cache.build false``
+    (the world's datamodule takes ``feature_cache`` like every other)."""
+    import sys
+
+    from zoo.commands import main
+    from zoo.data.cache.dataset import CachedVideoDataset
+    from zoo.runner import run_cli
+
+    root = tmp_path / "cache"
+    overrides = ["--recipe", "recognition/postnet", "--model.model.backbone_pretrained", "false",
+                 "--model.model.variant", "meanp", "--model.model.num_frames", "4",
+                 *[part for k, v in WORLD.items() for part in (f"--data.init_args.{k}", str(v))]]
+    assert main(["cache-features", "--root", str(root), "--splits", "train,val", "--", *overrides]) == 0
+    monkeypatch.setattr(sys, "argv", ["zoo"])
+    fit = run_cli(["fit", *overrides, "--data.init_args.feature_cache.root", str(root),
+                   "--data.init_args.feature_cache.build", "false", "--trainer.max_epochs", "1",
+                   "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false",
+                   "--trainer.logger.init_args.save_dir", str(tmp_path), "--trainer.logger.init_args.name", "run"])
+    datamodule = fit.trainer.datamodule
+    assert datamodule.feature_cache.root == str(root) and datamodule.feature_cache.build is False
+    assert isinstance(datamodule.datasets["train"], CachedVideoDataset)
+    assert fit.trainer.global_step == 2  # 6 clips, batches of 3

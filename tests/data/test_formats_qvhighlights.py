@@ -131,3 +131,20 @@ def test_window_past_the_duration_can_be_clamped(tmp_path, caplog):
 def test_crlf_and_blank_lines(tmp_path):
     path = write(tmp_path, "val.jsonl", (VAL + "\n\n").replace("\n", "\r\n"))
     assert [r.source for r in parse_qvhighlights(path)] == [f"{path}:1", f"{path}:2"]
+
+
+def test_real_annotation_from_the_release_readme(tmp_path):
+    """A real QVHighlights annotation: the example of ``jayleicn/moment_detr @
+    1112fe94452c4b2f050e4fd08bbbf55c9c18055f : data/README.md`` (qid 8737), written as the one
+    line it is in the release file."""
+    line = ('{"qid": 8737, "query": "A family is playing basketball together on a green court outside.", '
+            '"duration": 126, "vid": "bP5KfdFJzC4_660.0_810.0", "relevant_windows": [[0, 16]], '
+            '"relevant_clip_ids": [0, 1, 2, 3, 4, 5, 6, 7], "saliency_scores": [[4, 1, 1], [4, 1, 1], '
+            '[4, 2, 1], [4, 3, 2], [4, 3, 2], [4, 3, 3], [4, 3, 3], [4, 3, 2]]}')
+    (record,) = parse_qvhighlights(write(tmp_path, "highlight_train_release.jsonl", line))
+    assert (record.query_id, record.video_id, record.duration) == ("8737", "bP5KfdFJzC4_660.0_810.0", 126.0)
+    assert record.query == "A family is playing basketball together on a green court outside."
+    assert record.segments == [(0.0, 16.0)] and record.clip_length == 2.0
+    assert record.saliency_clips == list(range(8)) and record.saliency[0] == (4, 1, 1)
+    assert record.saliency[-1] == (4, 3, 2)
+    assert qvhighlights_youtube_id(record.video_id) == ("bP5KfdFJzC4", 660.0, 810.0)

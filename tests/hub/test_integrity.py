@@ -25,7 +25,7 @@ import zoo.backbones.clip  # noqa: F401  (registers zoo-tiny with open_clip, whi
 from zoo.data.clip_transforms import create_transforms
 from zoo.hub.folder import load_folder
 from zoo.hub.index import ChecksumError, file_sha256, verify_file
-from zoo.hub.load import download, resolve_config
+from zoo.hub.load import download, resolve_config, resolve_folder
 
 
 def _torch_hub(layout, ref):
@@ -119,6 +119,8 @@ def test_a_folder_outside_the_index_checks_its_weights_against_its_config(home, 
         with pytest.raises(ChecksumError, match="model.safetensors") as error:
             zoo.from_pretrained(str(copy))
         assert str(copy / "model.safetensors") in str(error.value)
+        with pytest.raises(ChecksumError, match="model.safetensors"):  # resolved, before anyone reads it
+            resolve_folder(str(copy))
 
 
 @pytest.mark.parametrize("kind", sorted(TAMPERS))

@@ -4,7 +4,7 @@ Two modes. **Planted** (minutes): the curated mutants of ``planted.py`` — issu
 planted-bug classes and more, each a realistic one-line bug with its own targeted tests::
 
     .venv/bin/python -m tools.mutation planted --list                  # the mutants and their tests
-    nice -n 10 .venv/bin/python -m tools.mutation planted              # all (~12 min on 2 busy cores)
+    nice -n 10 .venv/bin/python -m tools.mutation planted              # all 64: ~15 min on 2 busy cores
     .venv/bin/python -m tools.mutation planted --only tie-rank --only cider-sigma    # some of them
 
 It copies the checkout into a sandbox under ``/tmp/zoo-mutation`` (the checkout is never
@@ -26,7 +26,7 @@ against the test files of its module::
     .venv/bin/python tools/mutation/mutate.py report tools/mutation/results/metrics-hub.jsonl --survivors
     .venv/bin/python tools/mutation/mutate.py show tools/mutation/results/metrics-hub.jsonl 'zoo/metrics/...::...'
 
-Groups: ``metrics``, ``hub`` (the checkpoint loading code), ``paradigms``, ``formats`` (the
+Groups: ``metrics``, ``hub`` (the checkpoint loading code), ``paradigms``, ``tasks``, ``formats`` (the
 annotation parsers); ``--module`` picks single files, ``--operator`` operators (``operators.py``
 lists them). ``run`` appends one JSON line per mutant to ``--out`` and skips mutants already
 there for the same module source, so an interrupted run resumes. Mutants listed in

@@ -24,6 +24,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "hub": ("zoo/hub/load.py", "zoo/hub/index.py", "zoo/hub/folder.py", "zoo/hub/torchhub.py"),
     "paradigms": ("zoo/paradigms/*.py", "zoo/paradigms/layers/*.py"),
     "formats": ("zoo/data/formats/*.py",),
+    "tasks": ("zoo/tasks/*.py",),
 }
 
 FRAMEWISE_TESTS = ("tests/paradigms/test_adapter.py", "tests/paradigms/test_full.py",
@@ -44,6 +45,9 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "zoo/paradigms/layers/framewise.py": FRAMEWISE_TESTS,
     "zoo/paradigms/layers/temporal.py": ("tests/paradigms/test_postnet.py", "tests/paradigms/test_prompt.py"),
     "zoo/paradigms/__init__.py": ("tests/test_registry.py",),
+    # tasks: what each logs under which name, the evaluation protocols, every accepted argument
+    "zoo/tasks/*.py": ("tests/tasks/test_metric_identity.py", "tests/tasks/test_protocols.py",
+                       "tests/tasks/test_task_arguments.py"),
     # parsers: the real-sample tests and the world exporters read back through them
     "zoo/data/formats/*.py": ("tests/data/test_annotation_formats.py",),
 }

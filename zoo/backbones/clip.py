@@ -39,6 +39,19 @@ PretrainedArg = Union[bool, str, None]
 TEXT_TOWER = ("transformer", "token_embedding", "positional_embedding", "ln_final", "text_projection", "attn_mask")
 
 
+def return_freed_memory() -> None:
+    """Give freed heap memory back to the kernel (glibc's ``malloc_trim(0)``; a no-op where there
+    is none). Freed tensors of a few MiB live in glibc's heap, which keeps their pages resident:
+    without this, dropping ViT-B/16's text tower (242 MiB) shrank the process by ~100 MiB only,
+    and the rest stayed in the resident set through training."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass
+
+
 @dataclass
 class FrameFeatures:
     """What the frozen image model sees in each frame of a video.
@@ -341,7 +354,8 @@ class Backbone(nn.Module):
                 if name.split(".", 1)[0] in TEXT_TOWER}
 
     def drop_text_tower(self) -> None:
-        """Delete the text tower (:data:`TEXT_TOWER`) and free its memory; text methods then raise
+        """Delete the text tower (:data:`TEXT_TOWER`) and free its memory (given back to the
+        kernel: :func:`return_freed_memory`); text methods then raise
         :class:`TextTowerDroppedError`. With pretrained weights its fingerprint is kept
         (``text_sha256``), so that checkpoints holding the tower can be checked when loaded."""
         if not self.has_text_tower:
@@ -352,6 +366,7 @@ class Backbone(nn.Module):
             if hasattr(self.clip, name):
                 delattr(self.clip, name)
         self.has_text_tower = False
+        return_freed_memory()
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs) -> None:

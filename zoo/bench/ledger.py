@@ -6,7 +6,9 @@ paradigm, learning rates, seed -- and the bench's budget: ``zoo bench`` skips ev
 spec and budget already have a line, so rerunning an interrupted (or extended: more paradigms,
 seeds or labellings) bench redoes nothing that finished. A run that failed is recorded too
 (``status: "failed"`` with the error) and counts as the worst grid point; ``--retry-failed``
-runs it again. Lines are never rewritten: a newer line for the same run wins.
+runs it again. Lines are never rewritten: a newer line for the same run wins. The file is read
+again before each run, so benches of one task run side by side (e.g. ``--labellings action`` and
+``--labellings appearance``) skip what the other finished.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ class Ledger:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Read the file again: lines another ``zoo bench`` of the same task appended since
+        (e.g. one per labelling, run side by side) count as finished here too."""
         self.lines: list[dict[str, Any]] = []
         texts = self.path.read_text().splitlines() if self.path.is_file() else []
         for number, text in enumerate(texts, 1):

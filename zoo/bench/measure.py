@@ -8,7 +8,8 @@ whose clips a single frame classifies; ``action``: the recipe's own data). It me
 
 - ``val``: the validation metrics after the last epoch (the grid's choice reads the headline);
 - ``metrics``: the test metrics, and ``zero_shot/*``: zero-shot retention
-  (:mod:`zoo.bench.retention`);
+  (:mod:`zoo.bench.retention`; ``--zero-shot-stills``, 0 skips it: a measurement of the trained
+  model, not part of the budget);
 - trainable / total parameters; GFLOPs per view (``zoo/bench/flops.py``: one multiply-add = one
   FLOP); training throughput (clips/s over the optimisation steps: forward, backward, update;
   data loading excluded) and the process's peak resident memory (each run is a fresh process);
@@ -193,7 +194,8 @@ def use_cache(cli, probe: dict, root: Path) -> bool:
 
 
 def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, budget: dict,
-            out: Path, run: str, threads: int, cache: bool, extra: Optional[list[str]] = None) -> dict[str, Any]:
+            out: Path, run: str, threads: int, cache: bool, extra: Optional[list[str]] = None,
+            zero_shot_stills: int = 350) -> dict[str, Any]:
     """Train, validate, test and measure one run; returns its measurements (module docstring)."""
     from zoo.bench.flops import count_gflops
     from zoo.bench.retention import zero_shot_retention
@@ -222,7 +224,9 @@ def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, b
     fit_seconds = time.time() - start
     val = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("val/")}
     tested = {k: float(v) for k, v in trainer.test(model, datamodule, verbose=False)[0].items()}
-    tested.update({f"zero_shot/{k}": v / 100 for k, v in zero_shot_retention(model.model).items()})
+    if zero_shot_stills > 0:
+        tested.update({f"zero_shot/{k}": v / 100
+                       for k, v in zero_shot_retention(model.model, num_stills=zero_shot_stills).items()})
     sensitive = order_sensitive(model.model, probe["video"][:2])
     counts = model.parameter_counts()
     checkpoint = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
@@ -236,7 +240,7 @@ def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, b
         "gflops_per_view": gflops, "train_clips_per_second": throughput.clips_per_second,
         "fit_seconds": fit_seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "activation_mb_per_clip": activations / 2 ** 20, "cached": cached,
-        "checkpoint": checkpoint,
+        "checkpoint": checkpoint, "zero_shot_stills": zero_shot_stills,
         "effective": {"train_size": datamodule.sizes.get("train") if hasattr(datamodule, "sizes") else None,
                       "val_size": datamodule.sizes.get("val") if hasattr(datamodule, "sizes") else None,
                       "test_size": datamodule.sizes.get("test") if hasattr(datamodule, "sizes") else None,

@@ -140,7 +140,7 @@ def _budget_text(summary: dict[str, Any]) -> str:
              for k in ("train_size", "val_size", "test_size", "epochs", "batch_size", "num_frames", "test_clips")}
     text = (f"{shown['train_size']} training clips × {shown['epochs']} epochs, batch {shown['batch_size']}, "
             f"{shown['num_frames']} frames; validation {shown['val_size']} clips; test {shown['test_size']} clips × "
-            f"{shown['test_clips']} views")
+            f"{shown['test_clips']} view(s)")
     if budget.get("precision"):
         text += f"; precision {budget['precision']}"
     if budget.get("set"):
@@ -166,9 +166,9 @@ def task_block(summary: dict[str, Any], out_link: str = "benchmarks/results") ->
     seeds = summary["seeds"]
     minutes = (summary.get("bench_seconds") or 0) / 60
     lines = [
-        f"### {task}", "",
+        f"### {task}, tuned per pair", "",
         f"`zoo bench --task {task}`: {len(summary['rows'])} of {len(summary['paradigms'])} paradigms "
-        f"({', '.join(summary['labellings'])} labels); each pair's learning rates × {describe(summary['grid'])}, "
+        f"({', '.join(summary['labellings'])} labels); each pair's learning rates scaled by {describe(summary['grid'])}, "
         f"chosen on validation {metric_label(task, summary['headline'])} at seed {seeds[0]}, then tested at the "
         f"chosen point over seeds {', '.join(str(s) for s in seeds)} (mean ± sample sd where more than one "
         f"finished). Budget, the same for every run: {_budget_text(summary)}. {summary.get('runs', 0)} runs, "

@@ -108,6 +108,7 @@ def subprocess_runner(spec: RunSpec, args: argparse.Namespace) -> dict[str, Any]
                "--one-labelling", spec.labelling, "--one-multiplier", repr(spec.multiplier),
                "--seeds", str(spec.seed), "--out", str(args.out), "--threads", str(args.threads),
                "--precision", args.precision, *(["--no-cache"] if not args.cache else []),
+               "--zero-shot-stills", str(args.zero_shot_stills),
                *[part for key in BUDGET_KEYS if getattr(args, key) is not None
                  for part in (f"--{key.replace('_', '-')}", str(getattr(args, key)))],
                *[part for override in args.set for part in ("--set", override)]]
@@ -123,6 +124,7 @@ def ensure(spec: RunSpec, ledger: Ledger, budget: dict, args: argparse.Namespace
            say: Callable[[str], None]) -> dict[str, Any]:
     """The ledger's result of ``spec``, running it first if it has none (or failed, with
     ``--retry-failed``)."""
+    ledger.refresh()  # another bench of this task may have finished it meanwhile
     found = ledger.find(spec, budget)
     if found is not None and (found["status"] == "ok" or not args.retry_failed):
         return found
@@ -240,6 +242,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Lightning precision (auto: bf16 where the hardware computes it natively)")
     parser.add_argument("--no-cache", dest="cache", action="store_false",
                         help="frozen-feature paradigms train from pixels, not from the feature cache")
+    parser.add_argument("--zero-shot-stills", type=int, default=350, metavar="N",
+                        help="still clips of the zero-shot retention measurement (0: skip it); a "
+                             "measurement, not part of the budget: it changes no training")
     parser.add_argument("--out", default="benchmarks/results")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="an extra LightningCLI override for every run, e.g. "
@@ -270,7 +275,8 @@ def run_child(args: argparse.Namespace) -> int:
     spec = RunSpec(args.task, args.one_labelling, args.one, args.one_multiplier, rates, seed)
     result = run_one(args.task, args.one, args.one_labelling, rates, seed, budget_of(args), Path(args.out),
                      spec.key, args.threads, args.cache,
-                     [part for o in args.set for part in ("--" + o.split("=", 1)[0], o.split("=", 1)[1])])
+                     [part for o in args.set for part in ("--" + o.split("=", 1)[0], o.split("=", 1)[1])],
+                     zero_shot_stills=args.zero_shot_stills)
     folder = Path(args.out) / args.task / "lightning" / spec.key
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "result.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -7,13 +7,15 @@ JSON, optionally drawn.
     zoo predict --model adapter_captioning_tiny.world_8f clip.mp4 --out caption.json
     zoo predict --model adapter_qa_tiny.world_8f clip.mp4 "what colour is the shape?"
     zoo predict --model checkpoints/<arch>.<tag> clip.mp4 "the red square" --picture tube.gif
+    zoo predict --model <arch>.<tag> clip.mp4 "the red square moves left" --picture moments.png --truth '{"windows": [[2, 4.5]]}'
 
 ``--model`` takes what :func:`zoo.from_pretrained` takes: a published ``arch.tag`` (or ``arch``),
 a local pretrained folder, or ``hf-hub:org/name[@rev]``. The video is sampled and transformed
 with the checkpoint's own preprocessing at test time (``VideoTask.prediction_batch``); the texts
 mean what the task says (``prediction_inputs``: class names, texts to rank, a question and its
 choices, a query). ``--out`` writes the result as JSON (``-``: standard output), ``--picture``
-draws it where the task can (``render``: PNG, GIF or MP4 by suffix). Batch prediction over a
+draws it where the task can (``render``: PNG, GIF or MP4 by suffix), with ``--truth`` (JSON)
+beside it. Batch prediction over a
 datamodule is LightningCLI's ``zoo predict --config ... --ckpt_path ...``.
 
 In Python: ``zoo.predict(model_or_name, "clip.mp4", *texts, **options)`` (:func:`predict`), or
@@ -66,6 +68,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crops", type=int, default=1, choices=(1, 3), help="spatial views (default 1)")
     parser.add_argument("--out", help="write the result as JSON to this file (- for standard output)")
     parser.add_argument("--picture", help="draw the prediction into this .png / .gif / .mp4 (tasks that can)")
+    parser.add_argument("--truth", metavar="JSON",
+                        help="with --picture: the true answer drawn beside the prediction, as JSON or a "
+                             ".json file (tgrounding: {\"windows\": [[start, end], ...]} seconds; "
+                             "stgrounding / tracking: a result of the same form)")
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:
@@ -88,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
         options["choices"] = args.choices
     if args.picture and Path(args.picture).suffix.lower() not in (".png", ".gif", ".mp4"):
         raise ValueError(f"--picture {args.picture}: the file name must end in .png, .gif or .mp4")
+    truth = read_truth(args.truth) if args.truth is not None else None
+    if truth is not None and not args.picture:
+        raise ValueError("--truth is drawn into the picture: give --picture too")
     task = from_pretrained(args.model)
     render = getattr(task, "render", None)
     if args.picture and render is None:
@@ -105,9 +114,24 @@ def run(args: argparse.Namespace) -> int:
             Path(args.out).write_text(text + "\n", encoding="utf-8")
             print(f"\nresult: {args.out}")
     if args.picture:
-        path = render(task.display_frames(batch), task.display_times(batch), result, args.picture)
+        extra = {"truth": truth} if truth is not None else {}
+        path = render(task.display_frames(batch), task.display_times(batch), result, args.picture, **extra)
         print(f"picture: {path}")
     return 0
+
+
+def read_truth(value: str) -> dict:
+    """``--truth``: a JSON object, inline or in a ``.json`` file."""
+    path = Path(value)
+    if not value.lstrip().startswith(("{", "[")) and path.is_file():
+        value = path.read_text(encoding="utf-8")
+    try:
+        truth = json.loads(value)
+    except json.JSONDecodeError:
+        raise ValueError(f"--truth {value!r}: neither a JSON object nor a file") from None
+    if not isinstance(truth, dict):
+        raise ValueError(f"--truth must be a JSON object, got {type(truth).__name__}")
+    return truth
 
 
 # ---------------------------------------------------------------------- the printed result

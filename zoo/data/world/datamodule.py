@@ -46,10 +46,11 @@ question type. ``qa_format="open"`` / ``"mc"`` keeps only one kind in every spli
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
+from zoo.data.cache.spec import FeatureCacheSpec
 from zoo.data.datamodule import ZooDataModule
 from zoo.data.records import VideoRecord
 from zoo.data.world.annotations import LABELS, QUERY_MODES, TEXTS
@@ -123,11 +124,12 @@ class WorldDataModule(ZooDataModule):
                  label: str = "action", text: Optional[str] = None, grounding: bool = False,
                  min_events: int = 2, max_events: int = 3, min_world_frames: Optional[int] = None,
                  clip_length: Optional[float] = None, queries: str = "first",
-                 tracking: bool = False, train_flip: bool = False):
+                 tracking: bool = False, train_flip: bool = False,
+                 feature_cache: Union[FeatureCacheSpec, dict, str, None] = None):
         super().__init__(batch_size=batch_size, num_workers=num_workers, sampling=sampling,
                          frame_stride=frame_stride, test_clips=test_clips, test_crops=test_crops,
                          num_frames=num_frames, on_error=on_error, seed=seed, eval_qa=eval_qa,
-                         clip_length=clip_length, train_flip=train_flip)
+                         clip_length=clip_length, train_flip=train_flip, feature_cache=feature_cache)
         if qa_format is not None and qa_format not in QA_FORMATS:
             raise ValueError(f"qa_format must be one of {QA_FORMATS} or None, got {qa_format!r}")
         text = label if text is None else text
