@@ -102,7 +102,7 @@ def adapter_retrieval_tiny(pretrained=False, tag=None, **overrides):
     adapter_retrieval_tiny: task retrieval, paradigm adapter, backbone tiny.
 
     Published weights (pretrained=True; tag= picks one, the first is the default):
-    - world_8f: variant aim; t2v_mdr 19.0000, t2v_mnr 50.6940, t2v_r1 7.0000, t2v_r10 38.7500, t2v_r5 25.9000, v2t_mdr 14.5000, v2t_mnr 59.9080, v2t_r1 6.4000, v2t_r10 42.0000, v2t_r5 28.2000 on world/test (8 frames × 2 clips × 1 crop); 225,984 trainable / 9,217,985 parameters.
+    - world_8f: variant aim; t2v_r1 7.0500, t2v_r5 25.8000, t2v_r10 38.7000, t2v_mdr 19.0000, t2v_mnr 50.6520, v2t_r1 5.9667, v2t_r5 27.8500, v2t_r10 41.4000, v2t_mdr 15.0000, v2t_mnr 59.8820 on world/test (8 frames × 2 clips × 1 crop); 225,984 trainable / 9,217,985 parameters.
 
     pretrained=False builds the architecture (random weights) and takes
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
@@ -115,7 +115,7 @@ def postnet_retrieval_tiny(pretrained=False, tag=None, **overrides):
     postnet_retrieval_tiny: task retrieval, paradigm postnet, backbone tiny.
 
     Published weights (pretrained=True; tag= picks one, the first is the default):
-    - world_8f: variant seqtransf; t2v_mdr 66.0000, t2v_mnr 93.6610, t2v_r1 1.6000, t2v_r10 15.1000, t2v_r5 8.8000, v2t_mdr 64.0000, v2t_mnr 95.1420, v2t_r1 1.2000, v2t_r10 11.4000, v2t_r5 3.8000 on world/test (8 frames × 2 clips × 1 crop); 797,184 trainable / 9,789,569 parameters.
+    - world_8f: variant seqtransf; t2v_r1 1.6500, t2v_r5 8.9500, t2v_r10 15.2500, t2v_mdr 66.0000, t2v_mnr 93.7450, v2t_r1 1.2000, v2t_r5 3.7000, v2t_r10 11.2000, v2t_mdr 65.0000, v2t_mnr 95.1760 on world/test (8 frames × 2 clips × 1 crop); 797,184 trainable / 9,789,569 parameters.
 
     pretrained=False builds the architecture (random weights) and takes
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
@@ -154,7 +154,7 @@ def adapter_captioning_tiny(pretrained=False, tag=None, **overrides):
     adapter_captioning_tiny: task captioning, paradigm adapter, backbone tiny.
 
     Published weights (pretrained=True; tag= picks one, the first is the default):
-    - world_8f: variant aim; bleu4 0.2148, cider 0.9511, rougeL 0.4271 on world/test (8 frames × 2 clips × 1 crop); 802,112 trainable / 9,794,113 parameters.
+    - world_8f: variant aim; Bleu_1 0.4987, Bleu_2 0.3649, Bleu_3 0.2749, Bleu_4 0.2156, ROUGE_L 0.4444, CIDEr 0.9555 on world/test (8 frames × 2 clips × 1 crop); 802,112 trainable / 9,794,113 parameters.
 
     pretrained=False builds the architecture (random weights) and takes
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
@@ -167,7 +167,7 @@ def postnet_captioning_tiny(pretrained=False, tag=None, **overrides):
     postnet_captioning_tiny: task captioning, paradigm postnet, backbone tiny.
 
     Published weights (pretrained=True; tag= picks one, the first is the default):
-    - world_8f: variant seqtransf; bleu4 0.1793, cider 0.5648, rougeL 0.3747 on world/test (8 frames × 2 clips × 1 crop); 1,385,600 trainable / 10,377,985 parameters.
+    - world_8f: variant seqtransf; Bleu_1 0.4376, Bleu_2 0.3011, Bleu_3 0.2278, Bleu_4 0.1794, ROUGE_L 0.3884, CIDEr 0.5609 on world/test (8 frames × 2 clips × 1 crop); 1,373,312 trainable / 10,365,697 parameters.
 
     pretrained=False builds the architecture (random weights) and takes
     zoo.create_model's overrides: variant, num_frames, num_classes, ...

@@ -328,6 +328,11 @@ PLANTED: tuple[Planted, ...] = (
             "value, _ = cider_d(hypotheses, references, sigma=self.sigma, max_n=self.max_n)",
             "value, _ = cider_d(hypotheses, references, sigma=self.sigma)",
             ("tests/metrics/test_caption_metric_arguments.py",)),
+    Planted("retrieval-block-start", "metric: the similarity's first caption row never computed "
+            "(found by the exhaustive run)", "zoo/metrics/retrieval.py",
+            "for start in range(0, texts.shape[0], self.block_rows):",
+            "for start in range(1, texts.shape[0], self.block_rows):",
+            ("tests/metrics/test_retrieval_similarity_blocks.py", RETRIEVAL_METRICS)),
 )
 
 

@@ -42,8 +42,8 @@ TEXT_TOWER = ("transformer", "token_embedding", "positional_embedding", "ln_fina
 def return_freed_memory() -> None:
     """Give freed heap memory back to the kernel (glibc's ``malloc_trim(0)``; a no-op where there
     is none). Freed tensors of a few MiB live in glibc's heap, which keeps their pages resident:
-    without this, dropping ViT-B/16's text tower (242 MiB) shrank the process by ~100 MiB only,
-    and the rest stayed in the resident set through training."""
+    without this, dropping ViT-B/16's text tower (242 MiB) shrank the process by ~100 MiB only
+    (the rest stayed resident until later allocations reused it)."""
     try:
         import ctypes
 

@@ -32,9 +32,11 @@ Evaluation (validation and test): every video (multi-view: the mean of its norma
 embeddings, renormalised) against **all** captions of every video, by
 :class:`~zoo.metrics.retrieval.RetrievalMetrics`: R@1/5/10, MdR, MnR for text→video
 (``t2v_*``, every caption a query) and video→text (``v2t_*``, each video's best caption,
-CLIP4Clip's ``tensor_video_to_text_sim``). Ranks are tie-safe: 1 + the number of items scoring
-strictly higher than the ground truth (CLIP4Clip's ``np.where`` counts a tied row several
-times, its issue #80). Logged as ``val/t2v_r1`` ... ``test/v2t_mnr``.
+CLIP4Clip's ``tensor_video_to_text_sim``). Ties count at their expected value under uniformly
+random tie-breaking (rank 1 + higher + tied/2; R@K the probability of the top K), each query
+once, so a collapsed model scores chance (CLIP4Clip's ``np.where`` counts a tied row several
+times, its issue #80); text→video MdR takes the lower middle rank with several captions per video
+(``torch.median``), see :mod:`zoo.metrics.retrieval`. Logged as ``val/t2v_r1`` ... ``test/v2t_mnr``.
 
 Prediction (``predict_batch``): with texts (``batch["texts"]``, one list per video, e.g. from
 ``prediction_inputs``) each video's texts ranked by cosine similarity, with the probability of
