@@ -189,8 +189,9 @@ def run(args: argparse.Namespace) -> int:
     _header("4/4  test metrics side by side (world test split, protocol in the recipe)")
     print(comparison_table(results))
     if cache is not None:
-        print(f"\nfrozen features cached once in {cache['seconds']:.0f} s ({cache['frames']:,} frames, "
-              f"{cache['megabytes']:.1f} MB) and read by both runs: the train times above exclude it")
+        print(f"\nfrozen features: the cache was ready in {cache['seconds']:.0f} s (built, or an existing one "
+              f"checked; {cache['frames']:,} frames, {cache['megabytes']:.1f} MB) and read by both runs: "
+              "the train times above exclude it")
     gap = results[1].get("test/order_dependent_top1", 0) - results[0].get("test/order_dependent_top1", 0)
     print(f"\nseqtransf - meanp on the order-dependent actions: {gap:+.1%} "
           "(a mean over frames cannot see order; a temporal transformer can)")
