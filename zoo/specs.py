@@ -146,14 +146,20 @@ class OptimSpec:
     @classmethod
     def coerce(cls, value: Union["OptimSpec", dict, None]) -> "OptimSpec":
         """An ``OptimSpec`` from itself, a dict of its fields, or ``None`` (the defaults)."""
-        if value is None:
-            return cls()
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, dict):
-            unknown = set(value) - {f.name for f in dataclasses.fields(cls)}
-            if unknown:
-                raise TypeError(f"optim: unknown settings {sorted(unknown)}; OptimSpec takes "
-                                f"{[f.name for f in dataclasses.fields(cls)]}")
-            return cls(**value)
-        raise TypeError(f"optim must be an OptimSpec or a dict, got {type(value).__name__}")
+        return coerce_settings(cls, value, "optim")
+
+
+def coerce_settings(cls: type, value: Any, label: str) -> Any:
+    """A settings dataclass ``cls`` from an instance, a dict of its fields or ``None`` (the
+    defaults); an unknown field or another type raises ``TypeError`` naming ``label``."""
+    if value is None:
+        return cls()
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, dict):
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = set(value) - set(names)
+        if unknown:
+            raise TypeError(f"{label}: unknown settings {sorted(unknown)}; {cls.__name__} takes {names}")
+        return cls(**value)
+    raise TypeError(f"{label} must be {cls.__name__} or a dict, got {type(value).__name__}")

@@ -239,6 +239,12 @@ class VideoDataset(Dataset):
         }
         self._annotate(sample, record, qa_index, rng, self.generator(index, epoch),
                        num_frames / fps)
+        return self._add_frame_annotations(sample, views_of, saliency, tube, tube_out, tracks, tracks_out)
+
+    def _add_frame_annotations(self, sample: dict, views_of, saliency, tube, tube_out, tracks,
+                               tracks_out) -> dict:
+        """Add the per-sampled-frame keys (``frame_saliency``, ``valid``, ``boxes`` /
+        ``frame_mask``, ``tracks``) to ``sample``; ``views_of`` stacks a per-view list."""
         if "frame_saliency" in self.keys:
             sample["frame_saliency"] = views_of(saliency)
         if "valid" in self.keys:

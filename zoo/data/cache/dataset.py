@@ -127,25 +127,7 @@ class CachedVideoDataset(VideoDataset):
         # the fallback generator only serves evaluation items (rng is None); skip building it
         fallback = rng if rng is not None else self.generator(index, epoch)
         self._annotate(sample, record, qa_index, rng, fallback, video.duration)
-        if "frame_saliency" in self.keys:
-            sample["frame_saliency"] = views_of(saliency)
-        if "valid" in self.keys:
-            sample["valid"] = torch.ones(sample["frame_times"].shape, dtype=torch.bool)
-        if tube is not None:
-            sample["boxes"] = views_of([b for b, _ in tube_out])
-            sample["frame_mask"] = views_of([m for _, m in tube_out])
-        if "tracks" in self.keys:
-            sample["tracks"] = {
-                "boxes": views_of([b for b, _ in tracks_out]),
-                "visible": views_of([m for _, m in tracks_out]),
-                "track_ids": torch.tensor([t.track_id for t in tracks], dtype=torch.long),
-                "categories": [t.category for t in tracks],
-            }
-            if self._track_novel:
-                sample["tracks"]["novel"] = torch.tensor([bool(t.novel) for t in tracks], dtype=torch.bool)
-            if self._track_category_ids:
-                sample["tracks"]["category_ids"] = torch.tensor([t.category_id for t in tracks], dtype=torch.long)
-        return sample
+        return self._add_frame_annotations(sample, views_of, saliency, tube, tube_out, tracks, tracks_out)
 
     def __repr__(self) -> str:
         return f"Cached{super().__repr__()} from {self.cache!r}"

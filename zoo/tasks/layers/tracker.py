@@ -35,6 +35,8 @@ from scipy.optimize import linear_sum_assignment
 from torch import Tensor
 from torchvision.ops import box_iou, nms
 
+from zoo.specs import coerce_settings
+
 
 @dataclass
 class TrackerSettings:
@@ -65,17 +67,7 @@ class TrackerSettings:
 
     @classmethod
     def coerce(cls, value: Union["TrackerSettings", dict, None]) -> "TrackerSettings":
-        if value is None:
-            return cls()
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, dict):
-            unknown = set(value) - {f.name for f in dataclasses.fields(cls)}
-            if unknown:
-                raise TypeError(f"tracker: unknown settings {sorted(unknown)}; TrackerSettings takes "
-                                f"{[f.name for f in dataclasses.fields(cls)]}")
-            return cls(**value)
-        raise TypeError(f"tracker must be TrackerSettings or a dict, got {type(value).__name__}")
+        return coerce_settings(cls, value, "tracker")
 
 
 @dataclass
