@@ -44,6 +44,19 @@ def _high_water_mib() -> float:
     return (high_water_mark() or 0) / 2 ** 20
 
 
+def recognition_train_step(task, video: torch.Tensor, labels: torch.Tensor,
+                           optimizer: torch.optim.Optimizer) -> None:
+    """One optimisation step of a recognition task outside Lightning: the task loss plus the
+    paradigm's auxiliary losses, backward, ``optimizer.step()`` (what ``--perf`` times)."""
+    optimizer.zero_grad(set_to_none=True)
+    features = task.encode_video(video)
+    loss = task.task_loss({"video": video, "label": labels}, features).loss
+    for value in task.model.auxiliary_losses(features).values():
+        loss = loss + value
+    loss.backward()
+    optimizer.step()
+
+
 def footprint_step(paradigm: str, backbone: str, variant: Optional[str] = None, text_tower: Optional[bool] = None,
                    frames: int = 8, batch: int = 1, seed: int = 0) -> dict[str, Any]:
     """One training step in this process (meant to be a fresh one): its peak RSS and more."""
@@ -61,13 +74,7 @@ def footprint_step(paradigm: str, backbone: str, variant: Optional[str] = None, 
     optimizer = torch.optim.AdamW([p for p in task.parameters() if p.requires_grad], lr=1e-4)
     task.train()
     start = time.perf_counter()
-    optimizer.zero_grad(set_to_none=True)
-    features = task.encode_video(video)
-    loss = task.task_loss({"video": video, "label": labels}, features).loss
-    for value in task.model.auxiliary_losses(features).values():
-        loss = loss + value
-    loss.backward()
-    optimizer.step()
+    recognition_train_step(task, video, labels, optimizer)
     return {"paradigm": paradigm, "variant": task.model.variant, "backbone": backbone, "frames": frames,
             "batch": batch, "size": size, "text_tower": task.model.has_text_tower,
             "parameters": sum(p.numel() for p in task.parameters()),

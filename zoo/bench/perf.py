@@ -53,7 +53,7 @@ from typing import Any, Callable, Optional
 
 import torch
 
-from zoo.bench.footprint import high_water_mark, measure_footprint, progress
+from zoo.bench.footprint import high_water_mark, measure_footprint, progress, recognition_train_step
 
 PARTS = ("cache", "backbone", "frames", "footprint")
 
@@ -325,13 +325,7 @@ def measure_paradigm(paradigm: str, args: argparse.Namespace) -> list[dict[str, 
                 task(video)
 
         def train_step():
-            optimizer.zero_grad(set_to_none=True)
-            features = task.encode_video(video)
-            loss = task.task_loss({"video": video, "label": labels}, features).loss
-            for value in task.model.auxiliary_losses(features).values():
-                loss = loss + value
-            loss.backward()
-            optimizer.step()
+            recognition_train_step(task, video, labels, optimizer)
 
         row = {"paradigm": paradigm, "variant": task.model.variant, "frames": frames, "batch": args.perf_batch,
                "device": device.type, "trainable_params": task.parameter_counts()["trainable"]}
