@@ -19,7 +19,7 @@ from typing import Any, Iterator, Mapping, Optional, Union
 import numpy as np
 import torch
 
-from zoo.data.sampling import ClipSampler, make_sampler
+from zoo.data.sampling import ClipSampler, preprocessing_sampler
 from zoo.data.transforms import VideoTransform
 
 
@@ -87,11 +87,6 @@ def create_transforms(source: Any, train: bool = False, clips: int = 1, crops: i
     preprocess = stored_preprocessing(source)
     if "num_frames" not in preprocess:
         raise KeyError(f"preprocessing has no num_frames (keys: {sorted(preprocess)})")
-    sampling = preprocess.get("sampling") or "uniform"
-    kwargs = {"stride": int(preprocess.get("frame_stride") or 1)} if sampling == "dense" else {}
-    if sampling == "clip_length" and preprocess.get("clip_length"):
-        kwargs["clip_length"] = float(preprocess["clip_length"])
-    sampler = make_sampler(sampling, num_frames=int(preprocess["num_frames"]), clips=clips,
-                           train=train, **kwargs)
+    sampler = preprocessing_sampler(preprocess, clips=clips, train=train)
     transform = VideoTransform(preprocess, train=train, crops=crops, **transform_args)
     return ClipTransforms(sampler, transform)

@@ -35,7 +35,7 @@ import numpy as np
 from torch.utils.data import Sampler
 
 __all__ = ["ClipSampler", "UniformSegmentSampler", "DenseSampler", "ClipLengthSampler",
-           "make_sampler", "SAMPLERS", "EpochSampler"]
+           "make_sampler", "preprocessing_sampler", "SAMPLERS", "EpochSampler"]
 
 
 class ClipSampler:
@@ -255,3 +255,13 @@ class EpochSampler(Sampler):
 
     def __len__(self) -> int:
         return self.num_items
+
+
+def preprocessing_sampler(preprocess: dict, clips: int = 1, train: bool = False) -> ClipSampler:
+    """The sampler a stored ``preprocessing`` block describes (``sampling``, ``num_frames``, and
+    ``frame_stride`` / ``clip_length`` where the sampling uses them), with ``clips`` test views."""
+    sampling = preprocess.get("sampling") or "uniform"
+    kwargs = {"stride": int(preprocess.get("frame_stride") or 1)} if sampling == "dense" else {}
+    if sampling == "clip_length" and preprocess.get("clip_length"):
+        kwargs["clip_length"] = float(preprocess["clip_length"])
+    return make_sampler(sampling, num_frames=int(preprocess["num_frames"]), clips=clips, train=train, **kwargs)

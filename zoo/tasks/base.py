@@ -65,7 +65,7 @@ from torchmetrics import Metric
 from zoo.data.cache.frames import CachedFrames
 from zoo.data.datasets import VideoDataset, collate_batch
 from zoo.data.records import VideoRecord
-from zoo.data.sampling import make_sampler
+from zoo.data.sampling import preprocessing_sampler
 from zoo.data.transforms import VideoTransform
 from zoo.data.video import VideoFileSource
 from zoo.interfaces import VideoFeatures, VideoTextModel
@@ -273,12 +273,7 @@ class VideoTask(L.LightningModule):
         ``[N, H, W, 3]`` (numpy or torch) at ``fps`` frames per second. Sampled and transformed
         for testing with ``clips`` temporal × ``crops`` spatial views (see the module doc)."""
         preprocess = self.prediction_preprocessing()
-        sampling = preprocess.get("sampling") or "uniform"
-        kwargs = {"stride": int(preprocess.get("frame_stride") or 1)} if sampling == "dense" else {}
-        if sampling == "clip_length" and preprocess.get("clip_length"):
-            kwargs["clip_length"] = float(preprocess["clip_length"])
-        sampler = make_sampler(sampling, num_frames=int(preprocess["num_frames"]), clips=clips,
-                               train=False, **kwargs)
+        sampler = preprocessing_sampler(preprocess, clips=clips)
         transform = VideoTransform(preprocess, train=False, crops=crops)
         if isinstance(video, (str, Path)):
             path = Path(video)
