@@ -26,6 +26,8 @@ cheapest form that still fails when the line is wrong:
   ``--model.*`` / ``--data.*`` flags: the key exists in the config of the line's ``--recipe``,
   or of ``recognition/postnet`` when that is a placeholder);
 - ``make TARGET``: ``make -n TARGET`` (the target exists);
+- ``torchrun [options] --no-python zoo ...`` (options checked by torchrun's parser) and ``srun
+  zoo ...``: the zoo command they launch, checked as above;
 - any other command fails: teach this file how to check it, or show it as ``text``.
 
 Blocks without a language, and ``text`` / ``json`` / ``yaml`` / ``markdown`` blocks, are output
@@ -240,6 +242,20 @@ def check_synopsis(words: list[str]) -> None:
             assert not unknown, f"zoo {command} does not accept {unknown}"
 
 
+def unwrap_launcher(words: list[str]) -> list[str]:
+    """The command a process launcher starts: ``torchrun [options] --no-python zoo ...`` (its
+    options checked by torchrun's own parser) or ``srun zoo ...``; other words unchanged."""
+    if words[0] == "torchrun":
+        from torch.distributed.run import get_args_parser
+
+        parsed = get_args_parser().parse_args(words[1:])
+        assert parsed.no_python, "torchrun runs the zoo script with --no-python (it is not a .py file)"
+        return [parsed.training_script, *parsed.training_script_args]
+    if words[0] == "srun" and words[1:2] == ["zoo"]:
+        return words[1:]
+    return words
+
+
 @pytest.mark.parametrize("line, command", COMMAND_LINES, ids=[f"{README.name}:{n}" for n, _ in COMMAND_LINES])
 def test_command_line_checks(line, command, scratch, monkeypatch):
     words = shlex.split(command, comments=True)
@@ -251,6 +267,7 @@ def test_command_line_checks(line, command, scratch, monkeypatch):
         result = subprocess.run(["make", "-n", "-C", str(REPO_ROOT), *words[1:]], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         return
+    words = unwrap_launcher(words)
     assert words[0] == "zoo", (f"{README.name}:{line}: {words[0]!r} is not a zoo or make command; teach "
                                "tests/test_readme.py how to check it, or show the block as text")
     argv = words[1:]

@@ -106,3 +106,19 @@ def test_create_model_builds_task_with_random_backbone():
     assert task.parameter_counts()["trainable"] == task.model.feature_dim * 7 + 7
     assert task.optim.lr == 1e-3
     assert task.hparams["model"]["class_path"] == "zoo.paradigms.postnet.PostnetSpec"
+
+
+def test_model_spec_reads_every_form_a_config_holds():
+    """A spec from a checkpoint's dict, from LightningCLI's class_path form (with or without
+    init_args, short or full class name), and the errors of each form."""
+    from zoo.paradigms import model_spec
+    from zoo.paradigms.lora import LoraSpec
+
+    assert model_spec({"paradigm": "lora", "rank": 4}) == LoraSpec(rank=4)
+    assert model_spec({"class_path": "LoraSpec"}) == LoraSpec()
+    assert model_spec({"class_path": "zoo.paradigms.lora.LoraSpec", "init_args": {"rank": 2}}) == LoraSpec(rank=2)
+    assert model_spec({"class_path": "LoraSpec", "init_args": None}, rank=3) == LoraSpec(rank=3)
+    with pytest.raises(ValueError, match="'NotASpec' is not a paradigm spec"):
+        model_spec({"class_path": "NotASpec"})
+    with pytest.raises(ValueError, match="a dict spec needs 'paradigm'"):
+        model_spec({"rank": 4})

@@ -28,6 +28,7 @@ from zoo.specs import OptimSpec
 def split_overrides(task: str, paradigm: str, overrides: dict[str, Any]) -> dict[str, Any]:
     """Route ``overrides`` to the task constructor: ``{"model": spec fields, "optim": ...,
     **task arguments}``."""
+    import zoo.tasks  # noqa: F401  (registers the task classes)
     from zoo.paradigms import spec_class
 
     task_cls = TASKS.class_of(task)

@@ -118,6 +118,18 @@ def test_kinetics_errors_name_file_and_line(tmp_path):
     raises_at(gap, 2, lambda: read_label_map(gap))
 
 
+@pytest.mark.parametrize("start, end, reason", [
+    ("5", "5", "time_start 5.0 / time_end 5.0: need 0 <= time_start < time_end"),
+    ("5.0", "5", "time_start 5.0 / time_end 5.0: need 0 <= time_start < time_end"),
+    ("0", "0", "time_start 0.0 / time_end 0.0: need 0 <= time_start < time_end"),
+])
+def test_kinetics_zero_length_clip_raises(tmp_path, start, end, reason):
+    header = "label,youtube_id,time_start,time_end,split\n"
+    path = write(tmp_path, "z.csv", header + "dancing,id1,0,10,train\n"
+                 f"dancing,id2,{start},{end},train\n")
+    assert raises_at(path, 3, lambda: parse_kinetics(path)).reason == reason
+
+
 # -- UCF101 --------------------------------------------------------------------------------------
 
 def test_ucf101_real_samples(samples):
@@ -318,6 +330,17 @@ def test_nextqa_errors(tmp_path):
         assert reason in raises_at(path, 3, lambda: parse_nextqa(path)).reason
     repeated = write(tmp_path, "rep.csv", NEXTQA_HEADER + row.format(answer=0, type="CH") * 2)
     raises_at(repeated, 3, lambda: parse_nextqa(repeated))
+
+
+def test_nextqa_empty_question(tmp_path):
+    path = write(tmp_path, "val.csv", NEXTQA_HEADER +
+                 "5555,90,320,240,how many dogs,4,0,DC,one,two,three,four,five\n"
+                 "5555,90,320,240,,1,1,DC,one,two,three,four,five\n")
+    error = raises_at(path, 3, lambda: parse_nextqa(path))
+    assert error.reason == "empty question"
+    spaces = write(tmp_path, "val2.csv", NEXTQA_HEADER +
+                   "5555,90,320,240,   ,1,1,DC,one,two,three,four,five\n")  # cells are stripped
+    assert raises_at(spaces, 2, lambda: parse_nextqa(spaces)).reason == "empty question"
 
 
 # -- MSRVTT-QA / MSVD-QA -------------------------------------------------------------------------

@@ -85,7 +85,9 @@ def test_side_network_from_cache_equals_pixels(tmp_path):
     p, c = batches(pixels, "train")[0], batches(cached, "train")[0]
     assert set(c["video"].fields) == {"embeddings", *(f"{k}{j}" for j in range(4) for k in ("layer", "q", "k"))}
     with torch.no_grad():
-        assert_features_close(task.encode_video(p["video"]), task.encode_video(c["video"]), tokens=False)
+        from_pixels, from_cache = task.encode_video(p["video"]), task.encode_video(c["video"])
+    assert_features_close(from_pixels, from_cache, tokens=False)
+    assert from_cache.grid == from_pixels.grid == task.model.grid  # what spatial heads read
 
 
 def test_a_training_step_from_cache_equals_one_from_pixels(tmp_path):

@@ -218,3 +218,46 @@ def test_file_level_errors(tmp_path):
     doc["categories"].append({"id": 95, "name": "bike"})
     path = write(tmp_path, doc)
     raises_at(path, "categories[2]", lambda: parse_burst(path), "listed twice")
+
+
+@pytest.mark.parametrize("category", [
+    {"id": 3, "synset": "kite.n.03"},  # no name
+    {"id": 3, "name": 3},  # a name that is not a string
+    {"name": "kite", "synset": "kite.n.03"},  # no id
+    "kite",  # not an object
+])
+def test_malformed_category(tmp_path, category):
+    doc = burst_doc()
+    doc["categories"].append(category)
+    path = write(tmp_path, doc)
+    error = raises_at(path, "categories[2]", lambda: parse_burst(path),
+                      "a category must be {id, name, ...}")
+    assert error.reason == f"a category must be {{id, name, ...}}, got {category!r}"
+    with pytest.raises(AnnotationError, match=r"categories\[2\]: a category must be"):
+        burst_categories(path)
+
+
+@pytest.mark.parametrize("key, value, where", [
+    ("all_image_paths", [f"frame{i:04d}.jpg" for i in range(1, 8)] + [""],
+     "sequences[0].all_image_paths"),
+    ("all_image_paths", [f"frame{i:04d}.jpg" for i in range(1, 8)] + [8],
+     "sequences[0].all_image_paths"),
+    ("all_image_paths", "frame0001.jpg", "sequences[0].all_image_paths"),
+    ("annotated_image_paths", ["frame0001.jpg", "frame0004.jpg", 7],
+     "sequences[0].annotated_image_paths"),
+    ("annotated_image_paths", ["frame0001.jpg", "", "frame0007.jpg"],
+     "sequences[0].annotated_image_paths"),
+])
+def test_image_paths_must_be_lists_of_names(tmp_path, key, value, where):
+    path = write(tmp_path, _broken(lambda s: s.update({key: value})))
+    error = raises_at(path, where, lambda: parse_burst(path))
+    assert error.reason == "must be a list of image file names"
+
+
+def test_annotated_image_listed_twice(tmp_path):
+    # three annotated entries for three segmentation dicts, but frame0001.jpg twice
+    path = write(tmp_path, _broken(lambda s: s.update(
+        annotated_image_paths=["frame0001.jpg", "frame0004.jpg", "frame0001.jpg"])))
+    error = raises_at(path, "sequences[0].annotated_image_paths", lambda: parse_burst(path))
+    assert error.reason == "lists an image twice"
+    assert str(error) == f"{path}:sequences[0].annotated_image_paths: lists an image twice"

@@ -79,3 +79,18 @@ def test_apply_durations_policy(tmp_path):
     apply_durations(records, {"AKKWU": 30.5, "LEOL6": 8.0})
     assert [(r.segments, r.duration) for r in records] == [([(13.0, 30.5)], 30.5),
                                                            ([(6.5, 7.0)], 8.0)]
+
+
+def test_zero_length_segment_is_kept_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "sta.txt"
+    path.write_text("3MSZA 24.3 30.4##person turn a light on.\n"
+                    "LEOL6 6.5 6.5##person sits down.\n")
+    with caplog.at_level(logging.WARNING, logger="zoo.data"):
+        records = parse_charades_sta(path)
+    assert [(r.video_id, r.segments) for r in records] == [("3MSZA", [(24.3, 30.4)]),
+                                                           ("LEOL6", [(6.5, 6.5)])]
+    assert records[1].query == "person sits down." and records[1].source == f"{path}:2"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"{path}:2: zero-length segment [6.5, 6.5]"]
+    # also with on_reversed="raise": a zero-length segment is not a reversed one
+    assert parse_charades_sta(path, on_reversed="raise")[1].segments == [(6.5, 6.5)]

@@ -76,3 +76,23 @@ def test_bad_entries_name_file_and_index(tmp_path, change, reason):
     path = write(tmp_path, [{"video": "x.mov", "times": [[0, 0]]}])
     with pytest.raises(AnnotationError, match=r"\[0\]: missing key\(s\) \['description'\]"):
         parse_didemo(path)
+
+
+@pytest.mark.parametrize("num_segments, shown", [
+    (7, "7"), (0, "0"), (-1, "-1"), (True, "True"), ("6", "'6'"), (5.0, "5.0"),
+])
+def test_num_segments_must_be_an_integer_from_1_to_6(tmp_path, num_segments, shown):
+    bad = dict(ENTRIES[0], annotation_id=70, num_segments=num_segments)
+    path = write(tmp_path, [ENTRIES[0], bad])
+    with pytest.raises(AnnotationError) as info:
+        parse_didemo(path, granularity="sentence")
+    assert (info.value.file, info.value.line) == (str(path), "[1]")
+    assert info.value.reason == f"num_segments must be an integer 1..6, got {shown}"
+
+
+def test_num_segments_bounds_are_accepted(tmp_path):
+    one = dict(ENTRIES[0], annotation_id=70, num_segments=1, times=[[0, 0], [0, 0]])
+    path = write(tmp_path, [one, dict(ENTRIES[0], annotation_id=71, num_segments=6)])
+    first, second = parse_didemo(path, granularity="sentence")
+    assert first.segments == [(0.0, 5.0)]
+    assert second.segments == [(5.0, 10.0), (5.0, 15.0), (0.0, 5.0)]

@@ -126,3 +126,13 @@ def _broken(change):
 def test_malformed_entries(tmp_path, change, where, match):
     path = write(tmp_path, _broken(change))
     raises_at(path, where, lambda: parse_lvvis(path), match)
+
+
+def test_category_id_listed_twice(tmp_path):
+    doc = lvvis_doc()
+    doc["categories"].append({"id": 9, "name": "aircraft", "partition": 2})
+    path = write(tmp_path, doc)
+    error = raises_at(path, "categories[3]", lambda: parse_lvvis(path))
+    assert error.reason == "category id 9 is listed twice"
+    error = raises_at(path, "categories[3]", lambda: lvvis_categories(path))
+    assert error.reason == "category id 9 is listed twice"

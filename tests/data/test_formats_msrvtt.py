@@ -11,7 +11,7 @@ import json
 import pytest
 
 from zoo.data.formats.base import AnnotationError
-from zoo.data.formats.msrvtt import parse_msrvtt
+from zoo.data.formats.msrvtt import parse_msrvtt, parse_msrvtt_jsfusion
 
 
 def release(tmp_path, first, last, split_of, name):
@@ -41,3 +41,44 @@ def test_official_pair_of_files(tmp_path):
     assert [r.video_id for r in parse_msrvtt(both, split)] == ["video5", "video0"]
     with pytest.raises(AnnotationError, match=r"videos\[0\]: video 'video0' appears twice"):
         parse_msrvtt([train_val, train_val])
+
+
+def _raises(path, line, call):
+    with pytest.raises(AnnotationError) as info:
+        call()
+    assert (info.value.file, info.value.line) == (str(path), line), str(info.value)
+    return info.value
+
+
+@pytest.mark.parametrize("drop", ["videos", "sentences"])
+def test_json_without_videos_or_sentences(tmp_path, drop):
+    path = release(tmp_path, 0, 2, lambda i: "train", "MSRVTT_data.json")
+    data = json.loads(path.read_text())
+    del data[drop]
+    path.write_text(json.dumps(data))
+    error = _raises(path, None, lambda: parse_msrvtt(path))
+    assert error.reason == "expected an object with 'videos' and 'sentences'"
+
+
+@pytest.mark.parametrize("key, value", [
+    ("sentences", {"0": {"caption": "a clip", "video_id": "video0", "sen_id": 0}}),
+    ("sentences", "a clip"),
+    ("videos", {"video0": {"video_id": "video0"}}),
+])
+def test_videos_and_sentences_must_be_lists(tmp_path, key, value):
+    path = release(tmp_path, 0, 2, lambda i: "train", "MSRVTT_data.json")
+    data = json.loads(path.read_text())
+    data[key] = value
+    path.write_text(json.dumps(data))
+    error = _raises(path, None, lambda: parse_msrvtt(path))
+    assert error.reason == "'videos' and 'sentences' must be lists"
+
+
+def test_jsfusion_row_with_empty_video_id(tmp_path):
+    path = tmp_path / "MSRVTT_JSFUSION_test.csv"
+    path.write_text("key,vid_key,video_id,sentence\n"
+                    "ret0,msr9770,video9770,a person is connecting something to system\n"
+                    "ret1,msr7606,,a little girl does gymnastics\n")
+    error = _raises(path, 3, lambda: parse_msrvtt_jsfusion(path))
+    assert error.reason == "empty video_id"
+    assert str(error) == f"{path}:3: empty video_id"

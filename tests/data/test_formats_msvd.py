@@ -81,3 +81,40 @@ def test_errors_name_file_and_line(tmp_path):
         with pytest.raises(AnnotationError) as info:
             reader(path)
         assert (info.value.file, info.value.line) == (str(path), line), str(info.value)
+
+
+def test_empty_caption_json_object(tmp_path):
+    path = write(tmp_path, "raw-captions.json", "{}")
+    with pytest.raises(AnnotationError) as info:
+        load_msvd_captions(path)
+    assert (info.value.file, info.value.line) == (str(path), None)
+    assert info.value.reason == "expected a non-empty object {clip id: [captions]}"
+
+
+@pytest.mark.parametrize("caption, shown", [
+    ("", "''"), ("   ", "'   '"),
+    ([], "''"), (["", " "], "'  '"),  # token lists are reported joined: "" + " " + " "
+])
+def test_empty_caption_in_json(tmp_path, caption, shown):
+    path = write(tmp_path, "raw-captions.json", json.dumps(
+        {"Qq_1_22": ["someone plays a piano"], "x9_Yz-0w_0_4": ["a man cuts", caption]}))
+    with pytest.raises(AnnotationError) as info:
+        load_msvd_captions(path)
+    assert (info.value.file, info.value.line) == (str(path), "'x9_Yz-0w_0_4'[1]")
+    assert info.value.reason == ("a caption must be a non-empty string or list of tokens, got "
+                                 + shown)
+
+
+def test_unfolded_records_carry_one_caption_each(tmp_path):
+    captions = write(tmp_path, "AllVideoDescriptions.txt", DESCRIPTIONS)
+    train_list = write(tmp_path, "train_list.txt", "x9_Yz-0w_0_4\n-a_B-c1_2_9\n")
+    records = parse_msvd(captions, split_list=train_list, unfold=True)
+    assert [(r.video_id, r.path, r.captions, r.source) for r in records] == [
+        ("x9_Yz-0w_0_4", "x9_Yz-0w_0_4.avi", ["a man slices an onion"], f"{train_list}:1"),
+        ("-a_B-c1_2_9", "-a_B-c1_2_9.avi", ["a dog runs on the grass"], f"{train_list}:2"),
+        ("-a_B-c1_2_9", "-a_B-c1_2_9.avi", ["a puppy is running"], f"{train_list}:2")]
+    mapping = write(tmp_path, "youtube_mapping.txt", MAPPING)
+    by_vid = parse_msvd(captions, youtube_mapping=mapping, split="train", unfold=True)
+    assert [r.captions for r in by_vid] == [["a dog runs on the grass"], ["a puppy is running"],
+                                            ["a man slices an onion"],
+                                            ["someone plays a piano"]]

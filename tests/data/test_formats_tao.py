@@ -181,3 +181,30 @@ def test_drop_boxes_outside(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="zoo.data"):
         record = parse_tao(path, on_empty_box="drop")[0]
     assert record.tracks[0].frames == [30] and "1 box(es) with no area" in caplog.text
+
+
+def test_image_sizes_are_optional_and_checked_when_given(tmp_path):
+    doc = tao_doc()
+    for image_ in doc["images"]:  # no width / height on the images: the video's size is used
+        del image_["width"], image_["height"]
+    path = write(tmp_path, doc)
+    first, second = parse_tao(path)
+    assert first.frame_size == (360, 640) and second.frame_size == (720, 1280)
+    assert [t.frames for t in first.tracks] == [[0, 30], [0, 30]]
+    # an image with only one of the two keys: the other is required
+    only_height = copy.deepcopy(doc)
+    only_height["images"][1]["height"] = 360
+    path = write(tmp_path, only_height)
+    assert raises_at(path, "images[1]", lambda: parse_tao(path)).reason == (
+        "width must be an integer, got None")
+    only_width = copy.deepcopy(doc)
+    only_width["images"][0]["width"] = 640
+    path = write(tmp_path, only_width)
+    assert raises_at(path, "images[0]", lambda: parse_tao(path)).reason == (
+        "height must be an integer, got None")
+    # a size that is given must be the video's (height, width)
+    taller = tao_doc()
+    taller["images"][1]["height"] = 720
+    path = write(tmp_path, taller)
+    assert raises_at(path, "images[1]", lambda: parse_tao(path)).reason == (
+        "image size (720, 640) differs from its video's (360, 640) (height, width)")

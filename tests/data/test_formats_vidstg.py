@@ -176,3 +176,32 @@ def test_vidor_file_errors(tmp_path):
         index_vidor(tmp_path / "vidor")
     with pytest.raises(AnnotationError, match="not found"):
         index_vidor(tmp_path / "nowhere")
+
+
+def test_vidor_file_missing_keys(tmp_path):
+    file = tmp_path / "vidor" / "validation" / "0042" / f"{VID}.json"
+    doc = vidor_doc()
+    del doc["fps"], doc["trajectories"]
+    path, vidor = layout(tmp_path, [sentence_entry()], doc)
+    error = raises_at(file, None, lambda: parse_vidstg(path, vidor))
+    assert error.reason == "missing key(s) ['fps', 'trajectories']"
+
+
+def test_single_frame_video(tmp_path):
+    # frame_count 1 is the smallest video: one frame, one box, a one-frame moment
+    doc = vidor_doc(frame_count=1, trajectories=[[
+        {"tid": 0, "bbox": {"xmin": 10, "ymin": 20, "xmax": 30, "ymax": 60}, "generated": 0,
+         "tracker": "none"}]], relation_instances=[])
+    entry = sentence_entry(frame_count=1, used_segment={"begin_fid": 0, "end_fid": 0},
+                           temporal_gt={"begin_fid": 0, "end_fid": 1}, questions=[])
+    path, vidor = layout(tmp_path, [entry], doc)
+    record, = parse_vidstg(path, vidor)
+    assert record.tube_frames == [0] and record.tube_boxes == [(10.0, 20.0, 30.0, 60.0)]
+    assert record.start == 0.0 and record.end == pytest.approx(1 / 29.97)
+    assert record.segments == [(0.0, pytest.approx(1 / 29.97))]
+    assert record.duration == pytest.approx(0.0333667)  # 1 frame at 29.97 fps
+    # frame_count 0 in the VidOR file is refused there
+    file = vidor / "validation" / "0042" / f"{VID}.json"
+    path, vidor = layout(tmp_path, [entry], vidor_doc(frame_count=0, trajectories=[]))
+    error = raises_at(file, "frame_count", lambda: parse_vidstg(path, vidor))
+    assert error.reason == "frame_count must be >= 1, got 0"

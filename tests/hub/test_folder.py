@@ -151,3 +151,22 @@ def test_create_transforms_from_the_stored_preprocessing(zoo_home, tmp_path):
     assert torch.equal(single[0], expected)
     with pytest.raises(TypeError, match="create_transforms takes"):
         create_transforms(42)
+
+
+def test_tied_entries_are_stored_apart_and_round_trip(tmp_path):
+    """Two entries sharing memory (tied weights, a view of another entry) are written as separate
+    tensors with the same values: safetensors refuses shared memory, and a round trip keeps both."""
+    from safetensors.torch import load_file, save_file
+
+    from zoo.hub.folder import _to_saveable
+
+    weight = torch.arange(12.0).reshape(3, 4)
+    state = {"encoder.weight": weight, "decoder.weight": weight, "row": weight[1], "empty": torch.zeros(0)}
+    saveable = _to_saveable(state)
+    pointers = [t.untyped_storage().data_ptr() for t in saveable.values() if t.numel()]
+    assert len(set(pointers)) == len(pointers)
+    save_file(saveable, tmp_path / "model.safetensors")
+    loaded = load_file(tmp_path / "model.safetensors")
+    assert set(loaded) == set(state)
+    for key, tensor in state.items():
+        assert torch.equal(loaded[key], tensor), key

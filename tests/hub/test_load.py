@@ -126,3 +126,26 @@ def test_references_that_cannot_resolve_say_why(zoo_home, tmp_path):
         zoo.from_pretrained("hf-hub:just-a-name")
     assert parse_hub_ref(f"hf-hub:{REPO_ID}@{REVISION}") == (REPO_ID, REVISION)
     assert parse_hub_ref(f"hf-hub:{REPO_ID}") == (REPO_ID, None)
+
+
+def test_one_load_reads_the_weights_once_and_the_next_load_again(monkeypatch, tmp_path):
+    """A shipped name is checked against the index and then against its config.json: one read
+    of model.safetensors for both. A second load reads again (nothing is remembered between
+    loads), and a file changed between two loads is refused by the second."""
+    import zoo.hub.index as index_module
+
+    reads = []
+    real = index_module._hash_file
+    monkeypatch.setattr(index_module, "_hash_file", lambda path, chunk: reads.append(Path(path).name) or real(path, chunk))
+    name = load_index()["models"][0]["name"]
+    zoo.from_pretrained(name)
+    assert reads.count("model.safetensors") == 1
+    zoo.from_pretrained(name)
+    assert reads.count("model.safetensors") == 2
+    with index_module.one_hash_per_file():
+        copy = tmp_path / "model.safetensors"
+        copy.write_bytes(b"0123")
+        first = index_module.file_sha256(copy)
+        copy.write_bytes(b"4567")  # same size; a new modification time (set below) means a new read
+        os.utime(copy, ns=(1, 1))
+        assert index_module.file_sha256(copy) != first

@@ -139,3 +139,11 @@ def test_bad_input_raises(pred, gt, message):
 
 def test_checked_boxes_accepts_empty():
     assert checked_boxes(torch.zeros(0), "x").shape == (0, 4)
+
+
+def test_compute_before_any_frame_is_nan_not_a_crash():
+    """No frame seen: no ground truth, so AP is undefined (NaN, as for a frame set without ground
+    truth), for the agnostic AP and the class mean alike."""
+    out = FrameDetectionAP(per_class=True).compute()
+    assert set(out) == {"det_ap50", "det_map50"}
+    assert all(math.isnan(float(v)) for v in out.values())

@@ -404,3 +404,9 @@ def test_metrics_gather_across_two_processes(tmp_path):
                 "map_avg": 100 / 3, "hl_map": 4100 / 72, "hl_hit1": 50.0}
     for rank in (0, 1):
         assert dict(results[rank]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("bad", [0, -3])
+def test_map_rejects_a_non_positive_prediction_budget(bad):
+    with pytest.raises(ValueError, match=f"max_predictions must be positive or None, got {bad}"):
+        MomentMAP(max_predictions=bad)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from zoo.metrics.retrieval import (METRIC_NAMES, RetrievalMetrics, best_caption_similarity,
+from zoo.metrics.retrieval import (METRIC_NAMES, RetrievalMetrics, best_caption_similarity, check_caption_to_video,
                                    expected_ranks, median_rank, rank_counts, rank_summary,
                                    recall_probability, retrieval_metrics)
 
@@ -381,3 +381,11 @@ def test_metric_rejects_mismatched_embeddings():
         metric.update(torch.rand(2, 4), torch.rand(2, 3), torch.tensor([0, 1]))
     with pytest.raises(ValueError, match="no caption"):
         metric.update(torch.rand(3, 4), torch.rand(2, 4), torch.tensor([0, 1]))
+
+
+def test_no_caption_or_no_video_is_an_error_not_an_empty_table():
+    """Zero captions (or zero videos) have no ranks: a clear error names the counts."""
+    with pytest.raises(ValueError, match="at least one caption and one video, got 0 captions and 2 videos"):
+        check_caption_to_video(torch.zeros(0, dtype=torch.long), 0, 2)
+    with pytest.raises(ValueError, match="got 0 captions and 0 videos"):
+        check_caption_to_video(torch.zeros(0, dtype=torch.long), 0, 0)

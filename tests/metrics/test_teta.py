@@ -359,3 +359,15 @@ def test_metric_syncs_through_a_real_process_group(tmp_path):
         assert metric.compute()["LocA"].item() == pytest.approx(0.5)
     finally:
         dist.destroy_process_group()
+
+
+def test_frames_from_tracks_and_update_reject_mismatched_shapes():
+    """Boxes that are not [T, K, 4], and video ids that do not pair one-to-one with the videos,
+    are errors that say so (not a wrong pairing of records to videos)."""
+    with pytest.raises(ValueError, match=r"boxes must be \[T, K, 4\], got shape \(2, 4\)"):
+        frames_from_tracks(torch.tensor([A, B]), torch.ones(2, 1, dtype=torch.bool), torch.tensor([4]),
+                           torch.tensor([0]))
+    metric = TrackEveryThingAccuracy()
+    with pytest.raises(ValueError, match="1 video_ids for 2 videos"):
+        metric.update([[pred_frame((10, 0, A))]] * 2, [[gt_frame((1, 0, A))]] * 2, video_ids=["v1"])
+    assert metric.records == [] and metric.video_ids == []

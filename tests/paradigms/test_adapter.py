@@ -232,6 +232,10 @@ def test_bad_arguments(tiny):
         create_video_text_model("adapter", tiny, variant="st", placement="after")
     with pytest.raises(ValueError, match="temporal_adapters must be 1 or 2"):
         create_video_text_model("adapter", tiny, variant="aim", temporal_adapters=3)
+    for variant in ("aim", "st"):
+        for width in (0, -4):  # 0 is not "the default": it is refused like any non-positive width
+            with pytest.raises(ValueError, match=f"adapter_width must be positive, got {width}"):
+                create_video_text_model("adapter", tiny, variant=variant, adapter_width=width)
     model = create_video_text_model("adapter", tiny, variant="aim", num_frames=4)
     with pytest.raises(ValueError, match="temporal embedding has 4 frames; the video has 3"):
         model.encode_video(torch.randn(1, 3, 3, 64, 64))

@@ -10,6 +10,8 @@ distance; EVL's MLP dropout acts in training mode only. (Parameter counts, which
 and layer numbers, are in each paradigm's own test file.)
 """
 
+import copy
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -17,6 +19,7 @@ from torch import nn
 
 from zoo.backbones import create_backbone
 from zoo.paradigms import create_video_text_model
+from zoo.registry import PARADIGMS
 
 
 @pytest.fixture
@@ -278,3 +281,18 @@ def test_postnet_meanp_refuses_layers(tiny):
         create_video_text_model("postnet", tiny, variant="meanp", num_frames=2, layers=2)
     # its own recorded config (layers 0) still rebuilds
     assert create_video_text_model("postnet", tiny, variant="meanp", num_frames=2, layers=0).temporal is None
+
+
+@pytest.mark.parametrize("paradigm", sorted(PARADIGMS))
+def test_every_paradigm_defaults_to_eight_frames(paradigm, tiny):
+    """DESIGN.md's default clip length, the same for every paradigm, in the constructor and in
+    the spec a recipe or checkpoint builds from."""
+    import dataclasses
+
+    from zoo.paradigms import spec_class
+
+    import zoo.paradigms  # noqa: F401  (registers the classes)
+
+    assert create_video_text_model(paradigm, copy.deepcopy(tiny)).num_frames == 8
+    assert PARADIGMS.class_of(paradigm)(copy.deepcopy(tiny)).num_frames == 8  # the constructor's own default
+    assert {f.name: f.default for f in dataclasses.fields(spec_class(paradigm))}["num_frames"] == 8

@@ -207,3 +207,31 @@ def test_bad_input(model, tiny):
         model.auxiliary_losses(features)
     with pytest.raises(ValueError, match="distill_weight must be non-negative"):
         create_video_text_model("distill", tiny, distill_weight=-1.0)
+
+
+def test_to_returns_the_model_and_moves_the_teacher(model):
+    """``model.to(dtype)`` returns the model itself (what ``nn.Module.to`` promises, so chained
+    calls work) and converts the frozen teacher with it."""
+    assert model.to(torch.float64) is model
+    assert model.backbone.visual.proj.dtype == torch.float64
+    assert all(p.dtype == torch.float64 for p in model._teacher.parameters())
+    assert model.float() is model
+
+
+def test_a_closed_set_head_drops_the_student_and_teacher_text_towers():
+    """Distillation needs no text by itself (``uses_text`` is False): under a linear recognition
+    head neither the student nor the teacher keeps a text tower, and training still runs the
+    feature term; under a text head both keep theirs."""
+    from zoo.tasks import RecognitionTask
+
+    spec = {"paradigm": "distill", "backbone": "tiny", "backbone_pretrained": False, "num_frames": 2}
+    linear = RecognitionTask(model=spec, class_names=["a", "b"], head="linear")
+    assert linear.model.uses_text is False
+    assert not linear.model.has_text_tower
+    assert linear.model._teacher is None or not linear.model._teacher.has_text_tower
+    linear.train()
+    features = linear.encode_video(clip())
+    assert "distill" in " ".join(linear.model.auxiliary_losses(features))
+    assert not linear.model._teacher.has_text_tower
+    text = RecognitionTask(model=spec, class_names=["a", "b"], head="text")
+    assert text.model.has_text_tower

@@ -170,3 +170,13 @@ def test_bad_arguments(tiny):
     create_video_text_model("lora", tiny)
     with pytest.raises(ValueError, match="already carries LoRA layers"):
         create_video_text_model("lora", tiny)
+
+
+def test_argument_bounds_are_exact(tiny):
+    """rank 1 is the smallest LoRA (accepted); alpha must be strictly positive (0 would scale every
+    update to nothing, silently)."""
+    model = create_video_text_model("lora", copy.deepcopy(tiny), rank=1, alpha=0.5)
+    assert model.parameter_counts()["trainable"] > 0
+    for alpha in (0.0, -1.0):
+        with pytest.raises(ValueError, match=f"alpha must be positive, got {alpha}"):
+            create_video_text_model("lora", copy.deepcopy(tiny), alpha=alpha)

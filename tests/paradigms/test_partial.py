@@ -125,3 +125,14 @@ def test_bad_arguments(tiny):
         create_video_text_model("partial", tiny, variant="text", with_text=True)
     with pytest.raises(ValueError, match="no variant 'all'"):
         create_video_text_model("partial", tiny, variant="all")
+
+
+def test_with_text_needs_as_many_text_blocks(tiny):
+    """ViT-L/14 has 24 vision blocks but 12 text blocks: last_blocks=13 with the text side has no
+    13th text block to train. Shown on tiny with its text tower cut to 2 blocks."""
+    short = copy.deepcopy(tiny)
+    short.clip.transformer.resblocks = short.clip.transformer.resblocks[:2]
+    with pytest.raises(ValueError, match="with_text: last_blocks=3 exceeds the 2 text blocks"):
+        create_video_text_model("partial", short, last_blocks=3, with_text=True)
+    assert create_video_text_model("partial", copy.deepcopy(short), last_blocks=2, with_text=True).last_blocks == 2
+    assert create_video_text_model("partial", copy.deepcopy(short), last_blocks=3).last_blocks == 3

@@ -40,13 +40,36 @@ ENVIRONMENT = {"PYTHONDONTWRITEBYTECODE": "1", "HF_HUB_OFFLINE": "1", "TOKENIZER
 
 
 # ---------------------------------------------------------------------- sandboxes
+def checkout_files(checkout: Path) -> Optional[list[str]]:
+    """The files a clean clone plus the uncommitted work holds: git's tracked files and the
+    untracked ones it does not ignore (None outside a git checkout). Ignored files stay out: a
+    feature cache under ``benchmarks/results/`` (10 GB here) copied into every sandbox once
+    filled the disk."""
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                cwd=checkout, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return [name for name in listed.decode().split("\0") if name]
+
+
 def make_sandbox(checkout: Path, directory: Path) -> Path:
-    """``directory/main``: a copy of ``checkout``; ``directory/shared`` -> ``checkout/../shared``."""
+    """``directory/main``: a copy of ``checkout`` (:func:`checkout_files`; everything but
+    :data:`IGNORED` outside git); ``directory/shared`` -> ``checkout/../shared``."""
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     repo = directory / "main"
-    shutil.copytree(checkout, repo, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
+    files = checkout_files(checkout)
+    if files is None:
+        shutil.copytree(checkout, repo, symlinks=True, ignore=shutil.ignore_patterns(*IGNORED))
+    else:
+        for name in files:
+            source, target = checkout / name, repo / name
+            if not source.exists() and not source.is_symlink():
+                continue  # deleted in the working tree, not yet in the index
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target, follow_symlinks=False)
     shared = checkout.resolve().parent / "shared"
     if shared.exists():
         (directory / "shared").symlink_to(shared)

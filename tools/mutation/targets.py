@@ -33,7 +33,7 @@ FRAMEWISE_TESTS = ("tests/paradigms/test_adapter.py", "tests/paradigms/test_full
 
 EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     # metrics: the tasks log them; the identity tests tie each logged name to its value
-    "zoo/metrics/*.py": ("tests/tasks/test_metric_identity.py",),
+    "zoo/metrics/*.py": ("tests/tasks/test_metric_identity.py", "tests/metrics/test_metric_sync.py"),
     # checkpoint loading: every path through the public API
     "zoo/hub/*.py": ("tests/hub/test_integrity.py", "tests/hub/test_integrity_hub.py", "tests/hub/test_folder.py",
                      "tests/hub/test_load.py", "tests/hub/test_torchhub.py"),
@@ -44,6 +44,11 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "zoo/paradigms/layers/st_adapter.py": ("tests/paradigms/test_adapter.py",),
     "zoo/paradigms/layers/framewise.py": FRAMEWISE_TESTS,
     "zoo/paradigms/layers/temporal.py": ("tests/paradigms/test_postnet.py", "tests/paradigms/test_prompt.py"),
+    # the frozen-feature cache path (frozen_frame_features / encode_frozen) and the text tokens
+    "zoo/paradigms/side.py": ("tests/data/test_cache.py",),
+    "zoo/paradigms/postnet.py": ("tests/data/test_cache.py",),
+    "zoo/paradigms/prompt.py": ("tests/test_interfaces.py",),
+    "zoo/paradigms/distill.py": ("tests/backbones/test_text_tower_memory.py",),
     "zoo/paradigms/__init__.py": ("tests/test_registry.py",),
     # tasks: what each logs under which name, the evaluation protocols, every accepted argument
     "zoo/tasks/*.py": ("tests/tasks/test_metric_identity.py", "tests/tasks/test_protocols.py",

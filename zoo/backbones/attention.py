@@ -8,7 +8,8 @@ not a module, and whose forward reads ``out_proj.weight`` directly. That blocks 
 
 Speed. Self-attention whose q / k / v projections are plain ``nn.Linear`` without hooks runs them
 as one matrix product over the concatenated weights (``[3C, C]``, concatenated on every call, so
-gradients flow to the three Linear layers as usual) — the fused in-projection
+gradients flow to the three Linear layers as usual; :class:`FusedProjection` keeps the three
+weights for the backward pass, not a concatenated copy) — the fused in-projection
 ``nn.MultiheadAttention`` uses, one GEMM instead of three forward and backward — then
 ``F.scaled_dot_product_attention``. Anything else (a peft LoRA layer, an adapter's hook,
 cross-attention) runs the three modules one by one, so whatever wraps or hooks them sees every
@@ -88,10 +89,8 @@ class LinearAttention(nn.Module):
         """``[B, L, C]`` inputs -> q, k, v ``[B, L, C]``: one fused product for self-attention
         with fusable projections (module docstring), else the three modules."""
         if key is query and value is query and self._fusable():
-            weight = torch.cat([self.q_proj.weight, self.k_proj.weight, self.v_proj.weight])
-            bias = None if self.q_proj.bias is None else \
-                torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias])
-            return F.linear(query, weight, bias).chunk(3, dim=-1)
+            q, k, v = self.q_proj, self.k_proj, self.v_proj
+            return FusedProjection.apply(query, q.weight, k.weight, v.weight, q.bias, k.bias, v.bias).chunk(3, dim=-1)
         return self.q_proj(query), self.k_proj(key), self.v_proj(value)
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
@@ -149,6 +148,46 @@ class LinearAttention(nn.Module):
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"
+
+
+class FusedProjection(torch.autograd.Function):
+    """``x [..., C]`` and three ``Linear`` weights ``[C_i, C]`` (biases optional) -> ``[..., sum C_i]``
+    as one matrix product over the concatenated weights, like ``F.linear(x, cat(w), cat(b))``,
+    except that the backward pass keeps the three weights, not their concatenation: autograd
+    would keep that ``[3C, C]`` copy per call until the backward pass (7 MiB per ViT-B/16
+    attention; 164 MiB of a ViT-B/16 AIM training step's peak, which runs 24 attentions). The
+    backward pass concatenates again, briefly. Under autocast the product runs in the autocast
+    dtype and the gradients come back in the inputs' dtypes.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight_q, weight_k, weight_v, bias_q, bias_k, bias_v):
+        weight = torch.cat([weight_q, weight_k, weight_v])
+        bias = None if bias_q is None else torch.cat([bias_q, bias_k, bias_v])
+        out = F.linear(x, weight, bias)
+        ctx.save_for_backward(x if any(ctx.needs_input_grad[1:4]) else None, weight_q, weight_k, weight_v)
+        ctx.x_dtype = x.dtype
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight_q, weight_k, weight_v = ctx.saved_tensors
+        grads: list = [None] * 7
+        if ctx.needs_input_grad[0]:
+            weight = torch.cat([weight_q, weight_k, weight_v]).to(grad.dtype)
+            grads[0] = (grad @ weight).to(ctx.x_dtype)
+        flat = grad.reshape(-1, grad.shape[-1])
+        splits = [weight_q.shape[0], weight_k.shape[0], weight_v.shape[0]]
+        if any(ctx.needs_input_grad[1:4]):
+            weight_grads = (flat.t() @ x.reshape(-1, x.shape[-1]).to(grad.dtype)).split(splits)
+            for i, part in enumerate(weight_grads):
+                if ctx.needs_input_grad[1 + i]:
+                    grads[1 + i] = part.to(weight_q.dtype)
+        if any(ctx.needs_input_grad[4:7]):
+            for i, part in enumerate(flat.sum(0).split(splits)):
+                if ctx.needs_input_grad[4 + i]:
+                    grads[4 + i] = part.to(weight_q.dtype)
+        return tuple(grads)
 
 
 def convert_attention(module: nn.Module) -> int:

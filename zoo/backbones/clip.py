@@ -29,6 +29,7 @@ from torch import nn
 
 from zoo.backbones.attention import convert_attention
 from zoo.backbones.specs import MODEL_CONFIGS_DIR, BackboneSpec, get_spec
+from zoo.ops.memory import return_freed_memory
 
 open_clip.add_model_config(MODEL_CONFIGS_DIR)  # zoo's own architectures (tiny)
 
@@ -37,19 +38,6 @@ log = logging.getLogger(__name__)
 PretrainedArg = Union[bool, str, None]
 #: What an open_clip ``CLIP`` holds for its text tower (modules, parameters, the causal mask).
 TEXT_TOWER = ("transformer", "token_embedding", "positional_embedding", "ln_final", "text_projection", "attn_mask")
-
-
-def return_freed_memory() -> None:
-    """Give freed heap memory back to the kernel (glibc's ``malloc_trim(0)``; a no-op where there
-    is none). Freed tensors of a few MiB live in glibc's heap, which keeps their pages resident:
-    without this, dropping ViT-B/16's text tower (242 MiB) shrank the process by ~100 MiB only
-    (the rest stayed resident until later allocations reused it)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
-        pass
 
 
 @dataclass

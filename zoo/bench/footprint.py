@@ -60,6 +60,7 @@ def recognition_train_step(task, video: torch.Tensor, labels: torch.Tensor,
 def footprint_step(paradigm: str, backbone: str, variant: Optional[str] = None, text_tower: Optional[bool] = None,
                    frames: int = 8, batch: int = 1, seed: int = 0) -> dict[str, Any]:
     """One training step in this process (meant to be a fresh one): its peak RSS and more."""
+    from zoo.ops.memory import memory_policy_for
     from zoo.tasks import RecognitionTask
 
     torch.manual_seed(seed)
@@ -67,6 +68,7 @@ def footprint_step(paradigm: str, backbone: str, variant: Optional[str] = None, 
     model = {"paradigm": paradigm, "backbone": backbone, "num_frames": frames, "backbone_pretrained": False,
              "variant": variant, "text_tower": text_tower}
     task = RecognitionTask(model=model, class_names=[str(i) for i in range(10)], head="linear")
+    task.setup("fit")  # what Lightning calls before training (the allocator setting, zoo.ops.memory)
     built = _high_water_mib()
     size = task.preprocess["size"]
     video = torch.randn(batch, frames, 3, size, size)
@@ -77,6 +79,7 @@ def footprint_step(paradigm: str, backbone: str, variant: Optional[str] = None, 
     recognition_train_step(task, video, labels, optimizer)
     return {"paradigm": paradigm, "variant": task.model.variant, "backbone": backbone, "frames": frames,
             "batch": batch, "size": size, "text_tower": task.model.has_text_tower,
+            "fixed_mmap_threshold": memory_policy_for(task.model.backbone.width),  # idempotent
             "parameters": sum(p.numel() for p in task.parameters()),
             "step_s": time.perf_counter() - start, "peak_rss_before_build_mib": before,
             "peak_rss_after_build_mib": built, "peak_rss_mib": _high_water_mib()}

@@ -3,7 +3,8 @@
 Three measurements, written to ``<out>/perf/summary.json`` (and ``summary.md``, ``frames.png``):
 
 1. **Frozen-feature cache** (``cache``): ``postnet × recognition`` on the world with ``tiny``
-   (the recipe, ``--perf-train-size`` clips, ``--batch-size``, ``--num-frames``), trained for a
+   (the recipe, ``--perf-train-size`` clips, ``--batch-size``, ``--num-frames``, ``--perf-workers``
+   DataLoader workers in both modes), trained for a
    few epochs from pixels and then from the cache, in this process, one after the other. The
    epoch time is the wall time of a training epoch, data loading included (validation off);
    ``cache_speedup`` = median epoch time from pixels ÷ median epoch time from the cache. The
@@ -54,6 +55,8 @@ from typing import Any, Callable, Optional
 import torch
 
 from zoo.bench.footprint import high_water_mark, measure_footprint, progress, recognition_train_step
+from zoo.bench.perf_report import plot_frames, summary_markdown
+from zoo.ops.memory import return_freed_memory
 
 PARTS = ("cache", "backbone", "frames", "footprint")
 
@@ -65,6 +68,8 @@ def add_perf_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--perf-train-size", type=int, default=1000, help="cache part: training clips")
     group.add_argument("--perf-pixel-epochs", type=int, default=2, help="cache part: epochs from pixels")
     group.add_argument("--perf-cached-epochs", type=int, default=3, help="cache part: epochs from the cache")
+    group.add_argument("--perf-workers", type=int, default=0,
+                       help="cache part: DataLoader workers, the same in both modes (1 was slower than 0 on 2 cores)")
     group.add_argument("--perf-backbone", default="vitb16", help="backbone part: backbone id")
     group.add_argument("--perf-images", type=int, default=8, help="backbone part: images per pass")
     group.add_argument("--perf-reps", type=int, default=5, help="timed repetitions (after a warm-up)")
@@ -135,16 +140,6 @@ class PeakMemory:
         return high_water_mark()
 
     @staticmethod
-    def trim_heap() -> None:
-        """Give freed heap memory back to the kernel (glibc ``malloc_trim``; a no-op elsewhere)."""
-        try:
-            import ctypes
-
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):
-            pass
-
-    @staticmethod
     def reset_high_water_mark() -> bool:
         """Reset ``VmHWM`` to the current resident set (``echo 5 > /proc/self/clear_refs``)."""
         try:
@@ -165,7 +160,7 @@ class PeakMemory:
             torch.cuda.reset_peak_memory_stats()
             self.start = torch.cuda.memory_allocated()
             return self
-        self.trim_heap()
+        return_freed_memory()
         self.start = self.rss()
         self.exact = self.reset_high_water_mark() and self.high_water_mark() is not None
         if not self.exact:
@@ -217,12 +212,14 @@ def measure_cache(args: argparse.Namespace, out: Path) -> dict[str, Any]:
               "--model.model.num_frames", str(args.num_frames),
               "--data.init_args.train_size", str(args.perf_train_size), "--data.init_args.val_size", "2",
               "--data.init_args.batch_size", str(args.batch_size),
+              "--data.init_args.num_workers", str(args.perf_workers),
               "--trainer.limit_val_batches", "0", "--trainer.num_sanity_val_steps", "0",
               "--trainer.enable_checkpointing", "false", "--trainer.logger", "false",
               "--trainer.default_root_dir", str(out / "runs"),
               "--trainer.enable_progress_bar", "false", "--trainer.precision", precision]
     result: dict[str, Any] = {"recipe": "recognition/postnet", "train_clips": args.perf_train_size,
                               "batch_size": args.batch_size, "num_frames": args.num_frames,
+                              "num_workers": args.perf_workers,
                               "precision": precision}
     for mode, epochs in (("pixels", args.perf_pixel_epochs), ("cached", args.perf_cached_epochs)):
         print(f"\n--- postnet x recognition from {mode}: {epochs} epochs of {args.perf_train_size} clips", flush=True)
@@ -357,78 +354,6 @@ def measure_frames(args: argparse.Namespace, out: Path) -> list[dict[str, Any]]:
     return rows
 
 
-# ---------------------------------------------------------------------------------- report
-def summary_markdown(summary: dict[str, Any]) -> str:
-    lines = [f"Measured on {summary['machine']['cpu']} ({summary['machine']['cores']} cores, "
-             f"{summary['machine']['torch_threads']} torch threads, native bf16: "
-             f"{summary['machine']['native_bf16']}), load average before {summary['load_before']}, "
-             f"after {summary['load_after']}; {summary['seconds']:.0f} s in all.", ""]
-    cache = summary.get("cache")
-    if cache:
-        lines += ["| postnet x recognition, tiny | from pixels | from the cache |", "|---|---|---|",
-                  f"| epoch time (median, s) | {statistics.median(cache['pixels_epoch_s']):.1f} | "
-                  f"{statistics.median(cache['cached_epoch_s']):.2f} |",
-                  f"| speedup | 1 | **{cache['cache_speedup']:.1f}x** |",
-                  f"| cache build (once) | | {cache['cache_build_s']:.0f} s, {cache['cache_frames']} frames "
-                  f"({cache['cache_build_frames_per_s']:.0f} frames/s), {cache['cache_size_mb']:.1f} MB |", ""]
-    backbone = summary.get("backbone")
-    if backbone:
-        med = backbone["median_seconds"]
-        lines += [f"| {backbone['backbone']}, {backbone['images']} images | stock open_clip (s) | zoo (s) | zoo / stock |",
-                  "|---|---|---|---|",
-                  f"| forward | {med['forward']['stock']:.2f} | {med['forward']['zoo']:.2f} | {backbone['backbone_fwd_ratio']:.2f} |",
-                  f"| forward + backward | {med['forward_backward']['stock']:.2f} | {med['forward_backward']['zoo']:.2f} | "
-                  f"{backbone['backbone_fwd_bwd_ratio']:.2f} |", ""]
-    footprint = summary.get("footprint")
-    if footprint:
-        lines += ["| command (fresh interpreter) | wall time (s, median) | peak RSS (MiB) | heavy imports |",
-                  "|---|---|---|---|"]
-        lines += [f"| `{name}` | {c['seconds']:.2f} | {c['peak_rss_mib']:.0f} | {', '.join(c['imports']) or 'none'} |"
-                  for name, c in footprint["commands"].items()]
-        lines += ["", "| training step, fp32, batch 1 | variant | backbone | text tower | step (s) | peak RSS (MiB) |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {s['paradigm']} | {s['variant']} | {s['backbone']} {s['frames']}x{s['size']} | "
-                  f"{'kept' if s['text_tower'] else 'dropped'} | {s['step_s']:.2f} | {s['peak_rss_mib']:.0f} |"
-                  for s in footprint["training_step"]]
-        lines += ["", "| official code (peak RSS, MiB) | zoo counterpart | zoo (MiB) |", "|---|---|---|"]
-        lines += [f"| {o['code']} {o['official_peak_rss_mib']} | {o['zoo'] or 'not measured'} | "
-                  f"{'' if o['zoo_peak_rss_mib'] is None else format(o['zoo_peak_rss_mib'], '.0f')} |"
-                  for o in footprint["official"]]
-        lines.append("")
-    rows = summary.get("frames_scaling")
-    if rows:
-        lines += ["| paradigm | variant | frames | train step (s) | inference (s) | train peak (MB) | inference peak (MB) |",
-                  "|---|---|---|---|---|---|---|"]
-        lines += [f"| {r['paradigm']} | {r['variant']} | {r['frames']} | {r['train_s']:.3f} | {r['inference_s']:.3f} | "
-                  f"{r['train_peak_mb']:.0f} | {r['inference_peak_mb']:.0f} |" for r in rows]
-    return "\n".join(lines) + "\n"
-
-
-def plot_frames(rows: list[dict[str, Any]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4), dpi=110)
-    for paradigm in dict.fromkeys(r["paradigm"] for r in rows):
-        mine = [r for r in rows if r["paradigm"] == paradigm]
-        frames = [r["frames"] for r in mine]
-        for ax, key in zip(axes, ("train_s", "inference_s", "train_peak_mb")):
-            ax.plot(frames, [r[key] for r in mine], marker="o", label=f"{paradigm} ({mine[0]['variant']})")
-    for ax, title in zip(axes, ("training step (s)", "inference (s)", "training peak memory (MB)")):
-        ax.set_xlabel("frames per clip")
-        ax.set_title(title, fontsize=10)
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(sorted({r["frames"] for r in rows}), [str(f) for f in sorted({r["frames"] for r in rows})])
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.suptitle(f"zoo bench --perf: every paradigm against clip length (tiny, batch {rows[0]['batch']})", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 def run_perf(args: argparse.Namespace) -> int:
     out = Path(args.out) / "perf"
     out.mkdir(parents=True, exist_ok=True)
@@ -445,10 +370,15 @@ def run_perf(args: argparse.Namespace) -> int:
     summary_path = out / "summary.json"
     summary: dict[str, Any] = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     summary.update(machine=machine_info, load_before=[round(x, 2) for x in os.getloadavg()])
+    # every run that measured parts of this summary (a part's latest run wins), for the report
+    this_run = {"parts": parts, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "load_before": summary["load_before"]}
+    summary["runs"] = [r for r in summary.get("runs", []) if set(r["parts"]) - set(parts)] + [this_run]
 
     def save() -> None:  # after every part, so that a long run keeps what it measured
         summary.update(load_after=[round(x, 2) for x in os.getloadavg()], seconds=time.time() - started,
                        parts=parts)
+        this_run.update(load_after=summary["load_after"], seconds=round(summary["seconds"], 1))
         summary_path.write_text(json.dumps(summary, indent=1) + "\n")
 
     if "cache" in parts:

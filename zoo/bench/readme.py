@@ -197,13 +197,13 @@ def render_section(summaries: Sequence[dict[str, Any]], overview: bool = False,
     return "\n\n".join(blocks)
 
 
-def replace_section(readme: str, section: str) -> str:
-    """``readme`` with the span between the markers replaced by ``section``."""
-    if readme.count(START) != 1 or readme.count(END) != 1 or readme.index(START) > readme.index(END):
-        raise ValueError(f"README.md must contain {START} and then {END} exactly once")
-    head, rest = readme.split(START)
-    _, tail = rest.split(END)
-    return f"{head}{START}\n{section}\n{END}{tail}"
+def replace_section(readme: str, section: str, start: str = START, end: str = END) -> str:
+    """``readme`` with the span between the markers ``start`` and ``end`` replaced by ``section``."""
+    if readme.count(start) != 1 or readme.count(end) != 1 or readme.index(start) > readme.index(end):
+        raise ValueError(f"README.md must contain {start} and then {end} exactly once")
+    head, rest = readme.split(start)
+    _, tail = rest.split(end)
+    return f"{head}{start}\n{section}\n{end}{tail}"
 
 
 def _section_for(out: Path, readme: Path) -> str:

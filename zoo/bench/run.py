@@ -161,7 +161,10 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
     def open_for_runs() -> bool:
         return not args.summary_only and (deadline is None or time.time() < deadline)
 
-    for spec in plan(task, paradigms, labellings, grid, seeds[0]):
+    from zoo.bench.footprint import progress
+
+    specs = plan(task, paradigms, labellings, grid, seeds[0])
+    for spec in progress(specs, f"zoo bench {task}: grid runs (finished ones are skipped)", total=len(specs)):
         if open_for_runs():
             ensure(spec, ledger, budget, args, runner, say)
     summary = summarise(task, ledger.results(budget), headline=TASKS.class_of(task).headline,
@@ -257,7 +260,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--write-recipes", action="store_true",
                         help="write the chosen learning rates into configs/pairs/<task>/")
     parser.add_argument("--readme", action="store_true",
-                        help="train nothing: regenerate the README's comparison section from summary.json files")
+                        help="train nothing: regenerate the README's comparison section from summary.json files "
+                             "(with --perf: its speed-and-memory section from perf/summary.json)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one run in this process
     parser.add_argument("--one-labelling", default="action", help=argparse.SUPPRESS)
     parser.add_argument("--one-multiplier", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -284,6 +288,12 @@ def run_child(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "perf", False) and args.readme:
+        from zoo.bench.perf_report import update_readme as update_perf_readme
+
+        path = update_perf_readme(Path(args.out))
+        print(f"wrote the speed-and-memory section of {path}")
+        return 0
     if getattr(args, "perf", False):
         from zoo.bench.perf import run_perf
 

@@ -85,11 +85,12 @@ def stored_state_dict(task, storage: Optional[str] = None) -> dict[str, torch.Te
 
 
 def _to_saveable(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """CPU, contiguous, and no two entries sharing memory (safetensors refuses shared tensors)."""
+    """CPU, contiguous, and no two entries sharing memory (safetensors refuses shared tensors):
+    an entry whose storage an earlier entry uses (tied weights, or a view into it) is copied."""
     out, seen = {}, set()
     for key, tensor in state.items():
         tensor = tensor.detach().cpu().contiguous()
-        pointer = (tensor.untyped_storage().data_ptr(), tensor.storage_offset()) if tensor.numel() else None
+        pointer = tensor.untyped_storage().data_ptr() if tensor.numel() else None
         if pointer is not None and pointer in seen:
             tensor = tensor.clone()
         elif pointer is not None:

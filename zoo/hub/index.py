@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from zoo.hub.paths import checkpoints_dir
 from zoo.registry import parse_name
@@ -119,12 +122,41 @@ def upsert_entry(index: dict, entry: dict) -> dict:
 
 
 # ---------------------------------------------------------------------- checksums
-def file_sha256(path: Union[str, Path], chunk: int = 1 << 20) -> str:
+_ONE_LOAD: ContextVar[Optional[dict]] = ContextVar("zoo_one_load_hashes", default=None)
+
+
+@contextmanager
+def one_hash_per_file() -> Iterator[None]:
+    """Within the block, a file checked twice is read and hashed once: one load checks
+    ``model.safetensors`` against the index's record and then against its ``config.json``
+    (a second full read of a ViT-sized file). The memo lives only for the block, keyed by the
+    file's path, device, inode, size and modification time; nothing is remembered between loads,
+    so a file changed between two loads is always read again."""
+    token = _ONE_LOAD.set({}) if _ONE_LOAD.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _ONE_LOAD.reset(token)
+
+
+def _hash_file(path: Union[str, Path], chunk: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_sha256(path: Union[str, Path], chunk: int = 1 << 20) -> str:
+    memo = _ONE_LOAD.get()
+    if memo is None:
+        return _hash_file(path, chunk)
+    stat = os.stat(path)
+    key = (str(Path(path).resolve()), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in memo:
+        memo[key] = _hash_file(path, chunk)
+    return memo[key]
 
 
 def file_record(path: Union[str, Path]) -> dict:

@@ -24,7 +24,7 @@ from typing import Optional, Union
 
 from zoo.version import __version__
 from zoo.hub.constants import LIBRARY_NAME
-from zoo.hub.index import find_entry, load_index, verify_file
+from zoo.hub.index import find_entry, load_index, one_hash_per_file, verify_file
 from zoo.hub.paths import checkpoints_dir
 from zoo.hub.folder import CONFIG_NAME, WEIGHTS_NAME, load_folder, read_config, save_pretrained
 from zoo.registry import parse_name
@@ -166,7 +166,8 @@ def resolve_config(ref: str, cache_dir: Union[str, Path, None] = None) -> dict:
 
 def from_pretrained(ref: str, cache_dir: Union[str, Path, None] = None):
     """The task module of checkpoint ``ref`` in eval mode (see the module docstring)."""
-    return load_folder(resolve_folder(ref, cache_dir))
+    with one_hash_per_file():  # the index's check and config.json's read the weights once
+        return load_folder(resolve_folder(ref, cache_dir))
 
 
 def download(name: str, cache_dir: Union[str, Path, None] = None) -> Path:

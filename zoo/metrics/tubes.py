@@ -286,7 +286,7 @@ class SpatioTemporalGrounding(Metric):
         return out
 
     def compute(self) -> dict[str, Tensor]:
-        if not self.tiou:
+        if isinstance(self.tiou, list) and not self.tiou:  # a tensor after a DDP sync
             raise RuntimeError("SpatioTemporalGrounding.compute() before any update")
         tiou, viou, gt_viou = (dim_zero_cat(getattr(self, k)) for k in ("tiou", "viou", "gt_viou"))
         group_index = dim_zero_cat(self.group_index)

@@ -64,8 +64,11 @@ class AdapterModel(FrameWiseModel):
                             f"it takes {sorted(defaults)}")
         self.settings = {**defaults, **given}
         width, layers = backbone.width, backbone.num_layers
+        if self.settings["adapter_width"] is None:  # AIM's default: a quarter of the width
+            self.settings["adapter_width"] = width // 4
+        if self.settings["adapter_width"] < 1:
+            raise ValueError(f"adapter_width must be positive, got {self.settings['adapter_width']}")
         if self.variant == "aim":
-            self.settings["adapter_width"] = self.settings["adapter_width"] or width // 4
             rates = torch.linspace(0, self.settings["drop_path"], layers).tolist()
             self.block_adapters = nn.ModuleList(
                 AIMBlockAdapters(width, self.settings["adapter_width"], self.settings["adapter_scale"],
@@ -78,8 +81,6 @@ class AdapterModel(FrameWiseModel):
                 STBlockAdapters(width, self.settings["adapter_width"], self.settings["kernel_size"],
                                 self.settings["placement"]) for _ in range(layers))
             self.temporal_embedding = None
-        if self.settings["adapter_width"] < 1:
-            raise ValueError(f"adapter_width must be positive, got {self.settings['adapter_width']}")
 
     def extra_config(self) -> dict:
         return dict(self.settings)

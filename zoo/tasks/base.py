@@ -69,6 +69,7 @@ from zoo.data.sampling import preprocessing_sampler
 from zoo.data.transforms import VideoTransform
 from zoo.data.video import VideoFileSource
 from zoo.interfaces import VideoFeatures, VideoTextModel
+from zoo.ops.memory import memory_policy_for
 from zoo.paradigms import model_spec
 from zoo.specs import ModelSpec, OptimSpec
 
@@ -147,6 +148,11 @@ class VideoTask(L.LightningModule):
         head_args = {k: v for k, v in self.hparams.items() if k not in ("model", "optim") and not k.startswith("_")}
         self.model: VideoTextModel = self.model_spec.build(task_uses_text=self.uses_text(head_args))
         self.stage_metrics = nn.ModuleDict()
+
+    def setup(self, stage: str) -> None:
+        """Lightning's start of fit / validate / test / predict: large backbones get the
+        allocator setting that lets freed activations leave the process (``zoo.ops.memory``)."""
+        memory_policy_for(self.model.backbone.width)
 
     @classmethod
     def uses_text(cls, args: dict) -> bool:
