@@ -50,7 +50,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import torch
 
@@ -135,11 +135,6 @@ class PeakMemory:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
     @staticmethod
-    def high_water_mark() -> Optional[int]:
-        """``VmHWM`` of /proc/self/status in bytes (None where there is none)."""
-        return high_water_mark()
-
-    @staticmethod
     def reset_high_water_mark() -> bool:
         """Reset ``VmHWM`` to the current resident set (``echo 5 > /proc/self/clear_refs``)."""
         try:
@@ -162,7 +157,7 @@ class PeakMemory:
             return self
         return_freed_memory()
         self.start = self.rss()
-        self.exact = self.reset_high_water_mark() and self.high_water_mark() is not None
+        self.exact = self.reset_high_water_mark() and high_water_mark() is not None
         if not self.exact:
             self._thread = threading.Thread(target=self._sample, daemon=True)
             self._thread.start()
@@ -173,7 +168,7 @@ class PeakMemory:
             torch.cuda.synchronize()
             self.peak = torch.cuda.max_memory_allocated() - self.start
         elif self.exact:
-            self.peak = max(0, self.high_water_mark() - self.start)
+            self.peak = max(0, high_water_mark() - self.start)
         else:
             self._stop.set()
             self._thread.join()
