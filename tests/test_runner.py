@@ -115,3 +115,28 @@ def test_fit_test_and_a_new_fit_share_one_stable_run_folder(tmp_path, monkeypatc
     with pytest.warns(UserWarning, match="held the checkpoints of an earlier run"):
         run_cli(["fit", *small])
     assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["epoch=0-step=1.ckpt", "last.ckpt"]
+
+
+def test_the_cli_connects_the_tasks_batch_keys_and_a_fused_optimizer(tmp_path, monkeypatch):
+    """The datamodule produces only the keys the task reads, and AdamW runs fused on CPU unless
+    gradients are clipped (Lightning's mixed precision refuses clipping with a fused optimizer)."""
+    import sys
+
+    from zoo.runner import run_cli
+    from zoo.tasks import RecognitionTask
+
+    monkeypatch.setattr(sys, "argv", ["zoo"])
+    small = ["--recipe", "recognition/postnet", "--model.model.backbone_pretrained", "false",
+             "--model.model.num_frames", "2", "--data.init_args.train_size", "2",
+             "--data.init_args.batch_size", "2", "--trainer.max_epochs", "1",
+             "--trainer.default_root_dir", str(tmp_path)]
+    cli = run_cli(small, run=False)
+    assert cli.datamodule.batch_keys == RecognitionTask.batch_keys == ("label", "labels")
+    cli.datamodule.setup("fit")
+    assert "boxes" not in cli.datamodule.datasets["train"].keys
+    cli.model.trainer = cli.trainer
+    optimizer = cli.model.configure_optimizers()["optimizer"]
+    assert all(group["fused"] for group in optimizer.param_groups)
+    clipped = run_cli([*small, "--trainer.gradient_clip_val", "1.0"], run=False)
+    clipped.model.trainer = clipped.trainer
+    assert not any(group["fused"] for group in clipped.model.configure_optimizers()["optimizer"].param_groups)

@@ -153,7 +153,7 @@ class ZooCLI(LightningCLI):
             if callback is not None and callback.dirpath is None and self.run_dir is not None:
                 callback.dirpath = str(self.run_dir / "checkpoints")
         if self.datamodule is not None and isinstance(self.model, VideoTask):
-            self.datamodule.connect(self.model.preprocess)
+            self.datamodule.connect(self.model.preprocess, self.model.batch_keys)
 
     def instantiate_trainer(self, **kwargs: Any):
         """LightningCLI's, without the ``--checkpoint`` callback when checkpointing is off."""

@@ -243,3 +243,20 @@ def test_fit_reads_the_cache_from_the_command_line(tmp_path, monkeypatch):
     assert datamodule.feature_cache.root == str(root) and datamodule.feature_cache.build is False
     assert isinstance(datamodule.datasets["train"], CachedVideoDataset)
     assert fit.trainer.global_step == 2  # 6 clips, batches of 3
+
+
+def test_batch_keys_restrict_pixel_and_cached_batches_alike(tmp_path):
+    """A task's ``batch_keys`` (through ``connect``) leave the world's boxes and tracks out of a
+    recognition batch, from pixels and from the cache; what remains is unchanged."""
+    task = make_task(variant="meanp").eval()
+    full, _ = datamodules(task, tmp_path)
+    pixels, cached = datamodules(task, tmp_path)
+    for datamodule in (pixels, cached):
+        datamodule.connect(task.preprocess, batch_keys=RecognitionTask.batch_keys)
+    reference = batches(full, "train")
+    assert "boxes" in reference[0] and "tracks" in reference[0]
+    for f, p, c in zip(reference, batches(pixels, "train"), batches(cached, "train")):
+        assert set(p) == set(c) == {"video", "video_id", "frame_times", "label"}
+        assert p["video_id"] == c["video_id"] == f["video_id"]
+        assert torch.equal(p["label"], f["label"]) and torch.equal(c["frame_times"], f["frame_times"])
+        assert torch.equal(p["video"], f["video"])

@@ -277,3 +277,31 @@ def test_argument_validation():
         VideoDataset([], None, UniformSegmentSampler(2), None, train=False, on_error="ignore")
     with pytest.raises(ValueError, match="qa"):
         VideoDataset([], None, UniformSegmentSampler(2), None, train=False, qa="all")
+
+
+def test_keys_leave_out_what_the_consumer_never_reads():
+    """``keys`` (a task's ``batch_keys``) keeps video, video_id, frame_times and the named keys,
+    with the same values as the full sample; the others (and their box work) are left out."""
+    frames = stamped(8, height=40, width=80)
+    record = VideoRecord(
+        "synthetic-0", label=3, segments=[(0.5, 1.5)], query="the cube moves",
+        tube_frames=[1, 3], tube_boxes=[(30, 10, 50, 30), (0, 0, 10, 10)],
+        tracks=[Track(7, "cube", [1, 3], [(30, 10, 50, 30), (40, 0, 60, 20)])])
+
+    def dataset(keys=None):
+        return VideoDataset([record], lambda r: MemorySource(frames), UniformSegmentSampler(4, train=False),
+                            VideoTransform(PRE, train=False), train=False, keys=keys)
+
+    full = dataset()[0]
+    assert {"boxes", "frame_mask", "tracks", "segments", "query", "label"} <= set(full)
+    label_only = dataset(["label", "captions"])  # a key the records lack stays absent
+    assert label_only.keys == ("video", "video_id", "frame_times", "label")
+    sample = label_only[0]
+    assert set(sample) == {"video", "video_id", "frame_times", "label"}
+    for key in sample:
+        assert torch.equal(sample[key], full[key]) if key != "video_id" else sample[key] == full[key]
+    boxes_only = dataset(["boxes", "frame_mask"])[0]
+    assert set(boxes_only) == {"video", "video_id", "frame_times", "boxes", "frame_mask"}
+    assert torch.equal(boxes_only["boxes"], full["boxes"]) and torch.equal(boxes_only["frame_mask"], full["frame_mask"])
+    tracks_only = dataset(["tracks"])[0]
+    assert "boxes" not in tracks_only and torch.equal(tracks_only["tracks"]["boxes"], full["tracks"]["boxes"])

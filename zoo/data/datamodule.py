@@ -26,7 +26,7 @@ exactly one process (no padding duplicates), and the metrics gather their states
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Optional, Union
+from typing import Any, Callable, ClassVar, Optional, Sequence, Union
 
 import lightning as L
 from torch.utils.data import DataLoader, DistributedSampler
@@ -129,6 +129,7 @@ class ZooDataModule(L.LightningDataModule):
         self.clip_length = clip_length
         self.train_flip = train_flip
         self.preprocess: Optional[dict] = None
+        self.batch_keys: Optional[tuple[str, ...]] = None
         self.datasets: dict[str, VideoDataset] = {}
         self.feature_cache = FeatureCacheSpec.coerce(feature_cache)
         if self.feature_cache is not None and train_flip:
@@ -155,13 +156,16 @@ class ZooDataModule(L.LightningDataModule):
         return None
 
     # ------------------------------------------------------------------ wiring
-    def connect(self, preprocess: dict) -> "ZooDataModule":
-        """Adopt the model's preprocessing (mean, std, size, interpolation, num_frames)."""
+    def connect(self, preprocess: dict, batch_keys: Optional[Sequence[str]] = None) -> "ZooDataModule":
+        """Adopt the model's preprocessing (mean, std, size, interpolation, num_frames) and, when
+        given, the annotation keys its task reads (``VideoTask.batch_keys``): the datasets then
+        produce only those (``VideoDataset(keys=...)``), skipping the others' per-item work."""
         model_frames = preprocess.get("num_frames")
         if self.num_frames is not None and model_frames is not None and self.num_frames != model_frames:
             raise ValueError(f"the datamodule samples num_frames={self.num_frames} but the model was "
                              f"built for {model_frames}; set one of them to match")
         self.preprocess = dict(preprocess)
+        self.batch_keys = None if batch_keys is None else tuple(batch_keys)
         if self.num_frames is None:
             self.num_frames = model_frames
         return self
@@ -190,7 +194,7 @@ class ZooDataModule(L.LightningDataModule):
                                    flip=train and self.train_flip)
         dataset = VideoDataset(self.records(split), self.source(split), sampler, transform,
                                train=train, seed=self.seed, on_error=self.on_error,
-                               qa=None if train else self.eval_qa)
+                               qa=None if train else self.eval_qa, keys=self.batch_keys)
         if self.feature_cache is None:
             return dataset
         from zoo.data.cache.attach import cached_dataset

@@ -21,7 +21,7 @@ import logging
 import math
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -39,6 +39,7 @@ logger = logging.getLogger("zoo.data")
 
 QA_KEYS = ("question", "answer", "answer_index", "question_type", "choices", "question_id")
 QA_MODES = ("random", "first", "expand")
+ALWAYS_KEYS = ("video", "video_id", "frame_times", "valid")  # produced whatever ``keys`` says
 
 
 class ItemLoadError(RuntimeError):
@@ -75,11 +76,16 @@ class VideoDataset(Dataset):
         on_error: ``"raise"`` or ``"skip"`` (module doc).
         qa: how an item picks its question: ``"random"``, ``"first"`` or ``"expand"``; default
             ``"random"`` in training, ``"first"`` in evaluation.
+        keys: the annotation keys to produce (a task's ``batch_keys``); ``None``: every key the
+            records annotate. ``video``, ``video_id``, ``frame_times`` and ``valid`` are always
+            produced. Leaving out keys the consumer never reads skips their per-item work (box
+            and track lookup, box mapping through the transform).
     """
 
     def __init__(self, records: Sequence[VideoRecord], source: Callable[[VideoRecord], FrameSource],
                  sampler: ClipSampler, transform: Optional[Callable], train: bool, seed: int = 0,
-                 on_error: str = "raise", qa: Optional[str] = None):
+                 on_error: str = "raise", qa: Optional[str] = None,
+                 keys: Optional[Iterable[str]] = None):
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
         qa = qa or ("random" if train else "first")
@@ -98,6 +104,7 @@ class VideoDataset(Dataset):
                 self.items.extend((r, q) for q in range(len(record.qa)))
             else:
                 self.items.append((r, -1))
+        self.wanted = None if keys is None else tuple(keys)
         self.keys = self._annotated_keys()
 
     # -- bookkeeping -------------------------------------------------------------------------
@@ -130,6 +137,8 @@ class VideoDataset(Dataset):
             keys.append("tracks")
         if getattr(self.sampler, "variable_length", False):
             keys.append("valid")
+        if self.wanted is not None:
+            keys = [k for k in keys if k in ALWAYS_KEYS or k in self.wanted]
         tracks = [t for r in recs for t in r.tracks]
         self._track_novel = any(t.novel is not None for t in tracks)
         self._track_category_ids = any(t.category_id >= 0 for t in tracks)

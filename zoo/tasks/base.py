@@ -30,7 +30,8 @@ A task supplies:
 Optimisation: AdamW with parameter groups by kind — parameters the paradigm added (``lr``),
 parameters that came with the foundation model (``backbone_lr``), the task's own head
 (``head_lr`` when set, else ``lr``) — each split into decayed (matrices) and not decayed (biases,
-norms, embedding vectors), and a per-step linear-warm-up + cosine schedule.
+norms, embedding vectors), and a per-step linear-warm-up + cosine schedule; fused where it can
+(``fused_optimizer``).
 
 Prediction on one video, outside Lightning (``task.predict("clip.mp4", texts)``):
 ``prediction_batch`` decodes only the sampled frames of a file (``zoo.data.video.VideoReader``) or
@@ -136,6 +137,9 @@ class VideoTask(L.LightningModule):
     percent: ClassVar[bool] = True
     decimals: ClassVar[int] = 1
     columns: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: the annotation keys of the standard batch this task reads beyond ``video``, ``video_id``,
+    #: ``frame_times`` and ``valid`` (``None``: all); the CLI's datamodule produces only these
+    batch_keys: ClassVar[Optional[tuple[str, ...]]] = None
 
     def __init__(self, model: Union[ModelSpec, dict, str], optim: Union[OptimSpec, dict, None] = None):
         super().__init__()
@@ -381,8 +385,18 @@ class VideoTask(L.LightningModule):
             raise RuntimeError(f"{type(self).__name__}: nothing to train — no parameter requires grad")
         return result
 
+    def fused_optimizer(self, groups: list[dict]) -> bool:
+        """Whether AdamW runs fused (one kernel over all parameters; the same update up to
+        rounding): 3-4x faster steps on CPU, which is most of an epoch for heads trained from the
+        feature cache. Not with gradient clipping, which Lightning's mixed precision refuses for
+        optimizers that unscale gradients themselves, nor for parameters it has no kernel for."""
+        clipping = self._trainer is not None and bool(self.trainer.gradient_clip_val)
+        return not clipping and all(p.is_floating_point() and p.device.type in ("cpu", "cuda")
+                                    for group in groups for p in group["params"])
+
     def configure_optimizers(self) -> dict[str, Any]:
-        optimizer = torch.optim.AdamW(self.parameter_groups())
+        groups = self.parameter_groups()
+        optimizer = torch.optim.AdamW(groups, fused=self.fused_optimizer(groups))
         total = max(int(self.trainer.estimated_stepping_batches), 1)
         warmup = int(total * self.optim.warmup_fraction)
 

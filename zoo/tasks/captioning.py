@@ -86,6 +86,7 @@ class CaptioningTask(VideoTask):
     """
 
     task = "captioning"
+    batch_keys = ("captions",)
     summary = "video captioning: a generated sentence"
     headline = "CIDEr"
     percent = True  # coco-caption's values, printed x100 as papers do (CIDEr-D too)

@@ -114,6 +114,7 @@ class QATask(VideoTask):
     """
 
     task = "qa"
+    batch_keys = ("question", "answer", "answer_index", "question_type", "choices", "question_id")
     summary = "video question answering: open-ended or multiple choice"
     headline = "acc"
     columns = (("accuracy", "acc"),)

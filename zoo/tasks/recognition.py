@@ -62,6 +62,7 @@ class RecognitionTask(VideoTask):
     """Closed-set or zero-shot action recognition over any paradigm."""
 
     task = "recognition"
+    batch_keys = ("label", "labels")
     summary = "action recognition: closed-set head or text classifier (zero-shot)"
     headline = "top1"
     columns = (("top-1", "top1"), ("top-5", "top5"), ("mean-class", "mean_class"))

@@ -163,6 +163,7 @@ class RetrievalTask(VideoTask):
     """Text-video retrieval over any paradigm (see the module docstring)."""
 
     task = "retrieval"
+    batch_keys = ("captions", "texts")
     summary = "text-video retrieval: joint video / text embeddings"
     headline = "t2v_r1"
     percent = False  # R@K are logged in % already

@@ -167,6 +167,8 @@ class STGroundingTask(VideoTask):
     """
 
     task = "stgrounding"
+    batch_keys = ("segments", "windows", "window_mask", "query", "query_id", "query_type", "duration",
+                  "boxes", "frame_mask")  # no tracks
     summary = "spatio-temporal video grounding: a moment and a box per frame for a sentence"
     headline = "m_vIoU"
     columns = (("m_tIoU", "m_tIoU"), ("m_vIoU", "m_vIoU"), ("vIoU@0.3", "vIoU@0.3"),

@@ -83,6 +83,8 @@ class TemporalGroundingTask(VideoTask):
     """
 
     task = "tgrounding"
+    batch_keys = ("segments", "windows", "window_mask", "query", "query_id", "query_type", "duration",
+                  "saliency", "saliency_mask", "frame_saliency", "clip_length")  # no boxes, no tracks
     summary = "temporal grounding: the [start, end] seconds a sentence describes, and per-clip saliency"
     headline = "r1_iou0.5"
     percent = True

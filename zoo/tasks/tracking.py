@@ -95,6 +95,7 @@ class TrackingTask(VideoTask):
     """
 
     task = "tracking"
+    batch_keys = ("tracks", "categories")
     summary = "open-vocabulary tracking: boxes, track ids and categories from text"
     headline = "TETA"
     columns = (("TETA", "TETA"), ("LocA", "LocA"), ("AssocA", "AssocA"), ("ClsA", "ClsA"),

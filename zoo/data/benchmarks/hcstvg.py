@@ -19,7 +19,7 @@ evaluation protocol (TubeDETR: frames at 5 fps, at most 200 per video) becomes t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from zoo.data.benchmarks.base import BenchmarkDataModule
 from zoo.data.formats.hcstvg import HCSTVG_SECONDS, parse_hcstvg
@@ -44,9 +44,9 @@ class WholeFrameDataModule(BenchmarkDataModule):
             raise ValueError(f"resize_mode must be one of {RESIZE_MODES}, got {resize_mode!r}")
         self.resize_mode = resize_mode
 
-    def connect(self, preprocess: dict) -> "WholeFrameDataModule":
+    def connect(self, preprocess: dict, batch_keys: Optional[Sequence[str]] = None) -> "WholeFrameDataModule":
         """Adopt the model's preprocessing, with this datamodule's ``resize_mode``."""
-        super().connect(preprocess)
+        super().connect(preprocess, batch_keys)
         if self.resize_mode == "squash":
             self.preprocess = {**self.preprocess, "resize_mode": "squash"}
         return self

@@ -19,7 +19,7 @@ included (mapped through the cached crop exactly as the transform maps them).
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import torch
 
@@ -49,7 +49,7 @@ class CachedVideoDataset(VideoDataset):
 
     def __init__(self, records: Sequence[VideoRecord], cache: FeatureCache, sampler: ClipSampler,
                  transform: VideoTransform, train: bool, seed: int = 0, on_error: str = "raise",
-                 qa: Optional[str] = None):
+                 qa: Optional[str] = None, keys: Optional[Iterable[str]] = None):
         if not isinstance(transform, VideoTransform):
             raise TypeError(f"a feature cache replays a VideoTransform's crops; got {type(transform).__name__}")
         if transform.flip or transform.scale_range != (1.0, 1.0):
@@ -60,14 +60,14 @@ class CachedVideoDataset(VideoDataset):
         if transform.crops != cached_crops:
             raise ValueError(f"the split takes {transform.crops} crops per frame, the cache holds {cached_crops}")
         super().__init__(records, cache.video, sampler, transform, train=train, seed=seed,
-                         on_error=on_error, qa=qa)
+                         on_error=on_error, qa=qa, keys=keys)
         self.cache = cache
 
     @classmethod
     def from_dataset(cls, dataset: VideoDataset, cache: FeatureCache) -> "CachedVideoDataset":
         """The cached twin of a pixel dataset (same records, sampler, transform, seed, ...)."""
         return cls(dataset.records, cache, dataset.sampler, dataset.transform, train=dataset.train,
-                   seed=dataset.seed, on_error=dataset.on_error, qa=dataset.qa)
+                   seed=dataset.seed, on_error=dataset.on_error, qa=dataset.qa, keys=dataset.wanted)
 
     def _crops(self, record: VideoRecord, video, rng) -> tuple:
         params = tuple(self.transform.get_params(video.size, rng))
