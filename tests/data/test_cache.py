@@ -192,6 +192,21 @@ def test_half_precision_storage_is_half_the_size(tmp_path):
     assert sizes["float16"] < 0.6 * sizes["float32"]
 
 
+def test_a_half_precision_cache_feeds_a_float32_temporal_transformer(tmp_path):
+    """Stored in float16, read at the model's precision: seqTransf's layers get float32 inputs and
+    the features match those from a float32 cache to half precision's resolution."""
+    task = make_task(variant="seqtransf").eval()
+    features = {}
+    for dtype in ("float32", "float16"):
+        _, cached = datamodules(task, tmp_path / dtype, FeatureCacheSpec(root=str(tmp_path / dtype), dtype=dtype,
+                                                                         tokens=True, progress=False))
+        batch = batches(cached, "val")[0]
+        with torch.no_grad():
+            features[dtype] = task.encode_video(batch["video"])
+    assert features["float16"].frames.dtype == torch.float32
+    assert_features_close(features["float32"], features["float16"], tolerance=2e-2)
+
+
 def test_collate_pads_variable_length_clips_and_rejects_mismatches():
     short, long = ClipFields({"e": torch.ones(2, 3)}), ClipFields({"e": torch.ones(4, 3)})
     batch = collate_clip_fields([short, long], pad=True)

@@ -275,6 +275,52 @@ def test_motion_features_append_each_views_frame_differences():
     assert sequence["times"][0].tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1 / 6, 1 / 2, 5 / 6])
 
 
+def test_patch_pooling_finds_the_named_object_in_every_frame():
+    """``patch_pooling``: the sentence attends over each frame's patch tokens; the attended value
+    joins the frame embedding (before the motion differences); without tokens it says how to get them."""
+    from zoo.interfaces import VideoFeatures
+    from zoo.tasks.layers.patch_pooling import QueryPatchPooling
+
+    task = grounding_task(num_frames=3, patch_pooling=True, motion_features=True)
+    d, c = task.model.embed_dim, task.model.token_dim
+    assert task.head.video_proj[2].in_features == 4 * d
+    torch.manual_seed(1)
+    tokens = torch.randn(2, 3, 5, c)  # 2 videos, 3 frames, 5 patches
+    features = VideoFeatures(video=torch.ones(2, d), frames=torch.zeros(2, 3, d), tokens=tokens, grid=(1, 5),
+                             pooled=torch.ones(2, d), views=1)
+    batch = {"frame_times": torch.tensor([[0.0, 1, 2], [0, 1, 2]]), "duration": torch.tensor([3.0, 3.0])}
+    sentence = torch.randn(2, d)
+    sequence = task.frame_sequence(batch, features, sentence)
+    pooled = task.patch_pooling(tokens[:, None], sentence)[:, 0]  # [2, 3, d]
+    assert sequence["frames"].shape == (2, 3, 4 * d)
+    torch.testing.assert_close(sequence["frames"][..., d:2 * d], pooled)
+    torch.testing.assert_close(sequence["frames"][:, 1:, 3 * d:], pooled[:, 1:] - pooled[:, :-1])
+    assert sequence["clip"].tolist() == [[1.0] * d + [0.0] * 3 * d] * 2
+    with pytest.raises(ValueError, match="tokens=True"):
+        task.frame_sequence(batch, VideoFeatures(video=features.video, frames=features.frames, tokens=None,
+                                                 grid=(1, 1), pooled=features.pooled, views=1), sentence)
+
+    # the pooling by hand: weights sum to 1 per frame, patches are a set (order does not matter),
+    # and a frame whose patches are all equal pools to that patch's value whatever the sentence
+    pooling = QueryPatchPooling(token_dim=4, text_dim=3, out_dim=2, hidden_dim=5)
+    x, q = torch.randn(1, 1, 2, 6, 4), torch.randn(1, 3)
+    torch.testing.assert_close(pooling.attention(x, q).sum(-1), torch.ones(1, 1, 2))
+    torch.testing.assert_close(pooling(x[:, :, :, torch.randperm(6)], q), pooling(x, q))
+    same = x[:, :, :, :1].expand(1, 1, 2, 6, 4)
+    torch.testing.assert_close(pooling(same, q), pooling.value(x[:, :, :, 0]))
+    with pytest.raises(ValueError, match=r"tokens \[B, V, T, N, C\]"):
+        pooling(x[0], q)
+
+
+def test_patch_pooling_trains_from_pixels_on_the_world():
+    task = grounding_task(num_frames=4, patch_pooling=True, motion_features=True)
+    batch = world_batch(task)
+    loss = task.task_loss(batch, task.encode_video(batch["video"])).loss
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in task.patch_pooling.parameters())
+
+
 def test_saliency_targets_fall_back_to_inside_a_window():
     task = grounding_task()
     sequence = {"seconds": torch.tensor([[0.5, 1.5, 2.5, 3.5, math.nan]]),

@@ -9,6 +9,10 @@ computed without a graph while the text tower is frozen). ``motion_features=True
 each frame embedding its difference from the previous frame of its view (zeros for the first;
 the clip token gets zeros): an explicit motion cue for frozen image features, in the role of the
 SlowFast features Moment-DETR concatenates to CLIP's (off by default: Moment-DETR's input).
+``patch_pooling=True`` appends, before that, a per-frame vector of the frame's patch tokens
+attended by the sentence (``QueryPatchPooling``, ``zoo/tasks/layers/patch_pooling.py``): the object
+the sentence names, found in every frame; it needs ``VideoFeatures.tokens`` (from pixels, or a
+feature cache built with ``tokens=True``). Off by default (Moment-DETR reads frame embeddings).
 
 Batch (the standard batch of grounding data, ``zoo/data/datasets.py``): ``video``, ``query``,
 ``frame_times [B, T]`` seconds (``[B, V, T]`` for V views), ``duration [B]`` seconds, ``windows
@@ -61,6 +65,7 @@ from zoo.tasks.base import TaskLoss, VideoTask
 from zoo.tasks.layers.moment_decode import clip_saliency, highlight_clip_count, ranked_moments
 from zoo.tasks.layers.moment_detr import MomentDETR, MomentOutput
 from zoo.tasks.layers.moment_loss import MomentLossWeights, moment_losses
+from zoo.tasks.layers.patch_pooling import QueryPatchPooling
 from zoo.tasks.layers.timeline import draw_timeline
 
 
@@ -79,7 +84,7 @@ class TemporalGroundingTask(VideoTask):
     weights ``span_weight``, ``giou_weight``, ``label_weight``, ``saliency_weight``, ``eos_coef``,
     ``saliency_margin``, ``aux_loss`` (``MomentLossWeights``; the matching costs follow the span,
     GIoU and label weights, as Moment-DETR's defaults); ``nms_threshold`` (None: no NMS);
-    ``motion_features`` (module docstring).
+    ``motion_features``, ``patch_pooling`` (module docstring).
     """
 
     task = "tgrounding"
@@ -99,12 +104,14 @@ class TemporalGroundingTask(VideoTask):
                  span_weight: float = 10.0, giou_weight: float = 1.0, label_weight: float = 4.0,
                  saliency_weight: float = 1.0, eos_coef: float = 0.1, saliency_margin: float = 0.2,
                  aux_loss: bool = True, nms_threshold: Optional[float] = None,
-                 motion_features: bool = False):
+                 motion_features: bool = False, patch_pooling: bool = False):
         super().__init__(model, optim)
         if nms_threshold is not None and not 0 < nms_threshold < 1:
             raise ValueError(f"nms_threshold must be in (0, 1) or None, got {nms_threshold}")
         self.motion_features = motion_features
-        video_dim = self.model.embed_dim * (2 if motion_features else 1)
+        self.patch_pooling = QueryPatchPooling(self.model.token_dim, self.model.embed_dim, self.model.embed_dim,
+                                               hidden_dim) if patch_pooling else None
+        video_dim = self.model.embed_dim * (2 if patch_pooling else 1) * (2 if motion_features else 1)
         self.head = MomentDETR(video_dim, self.model.text_width, hidden_dim=hidden_dim,
                                num_heads=num_heads, encoder_layers=encoder_layers,
                                decoder_layers=decoder_layers, ffn_dim=ffn_dim,
@@ -152,13 +159,23 @@ class TemporalGroundingTask(VideoTask):
             raise ValueError(f"every video needs a positive finite duration, got {duration.tolist()}")
         return duration
 
-    def frame_sequence(self, batch: dict, features: VideoFeatures) -> dict[str, torch.Tensor]:
-        """The head's video input: ``frames [B, V*T, D]``, ``mask [B, V*T]``, ``seconds [B, V*T]``
-        (NaN on padding), ``times`` (seconds / duration), ``clip [B, D]``, ``duration [B]``."""
+    def frame_sequence(self, batch: dict, features: VideoFeatures,
+                       sentence: Optional[torch.Tensor] = None) -> dict[str, torch.Tensor]:
+        """The head's video input: ``frames [B, V*T, D']``, ``mask [B, V*T]``, ``seconds [B, V*T]``
+        (NaN on padding), ``times`` (seconds / duration), ``clip [B, D']``, ``duration [B]``;
+        ``sentence [B, D]`` (the pooled query embedding) is what ``patch_pooling`` attends with."""
         if "frame_times" not in batch:
             raise ValueError("tgrounding needs batch['frame_times'] (seconds of every sampled frame)")
         b, views = features.num_videos, features.views
         frames = features.by_video(features.frames)  # [B, V, T', D]
+        clip = features.view_mean(features.video)
+        if self.patch_pooling is not None:
+            if features.tokens is None or sentence is None:
+                raise ValueError("patch_pooling needs the paradigm's patch tokens (VideoFeatures.tokens; "
+                                 "a feature cache must be built with tokens=True) and the sentence")
+            pooled = self.patch_pooling(features.by_video(features.tokens), sentence)  # [B, V, T', D]
+            frames = torch.cat([frames, pooled.to(frames.dtype)], dim=-1)
+            clip = torch.cat([clip, torch.zeros_like(clip)], dim=-1)
         if self.motion_features:
             steps = frames[:, :, 1:] - frames[:, :, :-1]
             frames = torch.cat([frames, F.pad(steps, (0, 0, 1, 0))], dim=-1)  # [B, V, T', 2D]
@@ -175,7 +192,6 @@ class TemporalGroundingTask(VideoTask):
         duration = self.durations(batch).to(frames.device)
         seconds = seconds.to(frames.device).flatten(1)
         times = (seconds / duration[:, None]).clamp(0, 1).nan_to_num(0.0)
-        clip = features.view_mean(features.video)
         if self.motion_features:
             clip = torch.cat([clip, torch.zeros_like(clip)], dim=-1)
         return {"frames": frames.flatten(1, 2), "mask": valid.to(frames.device).flatten(1),
@@ -185,10 +201,10 @@ class TemporalGroundingTask(VideoTask):
                  ) -> tuple[MomentOutput, dict[str, torch.Tensor]]:
         """Run the head on a batch: ``(MomentOutput, frame_sequence)``."""
         features = self.encode_video(batch["video"]) if features is None else features
-        sequence = self.frame_sequence(batch, features)
         text = self.query_tokens(batch.get("query") or [])
-        if text.tokens.shape[0] != sequence["frames"].shape[0]:
-            raise ValueError(f"{text.tokens.shape[0]} queries for {sequence['frames'].shape[0]} videos")
+        if text.tokens.shape[0] != features.num_videos:
+            raise ValueError(f"{text.tokens.shape[0]} queries for {features.num_videos} videos")
+        sequence = self.frame_sequence(batch, features, text.pooled)
         output = self.head(sequence["frames"], sequence["mask"], sequence["times"], text.tokens,
                            text.mask, sequence["clip"] if self.head.clip_position is not None else None)
         sequence["text_pooled"] = text.pooled

@@ -59,13 +59,19 @@ class CachedFrames:
 
     def encode(self, model: Any):
         """The paradigm's ``VideoFeatures`` of these clips (``model.encode_frozen(fields)``, with
-        ``views`` set), or a clear error for a paradigm that cannot read a feature cache."""
+        ``views`` set; floating fields cast to the model's parameter dtype, so a ``float16`` cache
+        feeds a float32 model), or a clear error for a paradigm that cannot read a feature cache."""
         encode_frozen = getattr(model, "encode_frozen", None)
         if encode_frozen is None:
             raise TypeError(f"paradigm {getattr(model, 'paradigm', type(model).__name__)!r} has no "
                             "encode_frozen: it trains its backbone, so it cannot read a frozen-feature "
                             "cache; train it without feature_cache")
-        features = encode_frozen(self.fields)
+        # a cache stored in half precision is read at the model's own precision
+        dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None) \
+            if hasattr(model, "parameters") else None
+        fields = {name: value.to(dtype) if dtype is not None and value.is_floating_point() else value
+                  for name, value in self.fields.items()}
+        features = encode_frozen(fields)
         return dataclasses.replace(features, views=self.views) if self.views > 1 else features
 
 
