@@ -33,7 +33,7 @@ def recipe_data(task: str = "tgrounding") -> dict:
 
 
 def windows_and_durations(datamodule: WorldDataModule, split: str):
-    """Per query of ``split``: its windows (seconds from the record's start) and its duration."""
+    """Per query of ``split``: (its windows in seconds from the record's start, its duration, its query id)."""
     file_duration = datamodule.world_config.duration
     out = []
     for record in datamodule.records(split):
