@@ -173,3 +173,42 @@ def postnet_captioning_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("postnet_captioning_tiny", pretrained, tag, **overrides)
+
+
+def postnet_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    postnet_tgrounding_tiny: task tgrounding, paradigm postnet, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_32f: variant seqtransf; r1_iou0.3 0.9627, r1_iou0.5 0.9238, r1_iou0.7 0.8063, miou 0.7957, map_iou0.5 0.9345, map_iou0.75 0.7562, map_avg 0.6836, hl_map 0.8337, hl_hit1 0.7976 on world/test (32 frames × 1 clip × 1 crop); 2,492,037 trainable / 11,484,422 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("postnet_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def adapter_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    adapter_tgrounding_tiny: task tgrounding, paradigm adapter, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant aim; r1_iou0.3 0.9238, r1_iou0.5 0.7556, r1_iou0.7 0.4659, miou 0.6275, map_iou0.5 0.7684, map_iou0.75 0.3739, map_avg 0.4020, hl_map 0.7742, hl_hit1 0.7254 on world/test (8 frames × 1 clip × 1 crop); 1,920,837 trainable / 10,912,838 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("adapter_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def side_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    side_tgrounding_tiny: task tgrounding, paradigm side, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant evl; r1_iou0.3 0.8897, r1_iou0.5 0.6690, r1_iou0.7 0.3151, miou 0.5791, map_iou0.5 0.6949, map_iou0.75 0.2673, map_avg 0.3341, hl_map 0.7879, hl_hit1 0.7310 on world/test (8 frames × 1 clip × 1 crop); 3,831,237 trainable / 12,823,622 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("side_tgrounding_tiny", pretrained, tag, **overrides)

@@ -307,9 +307,35 @@ def test_patch_pooling_finds_the_named_object_in_every_frame():
     torch.testing.assert_close(pooling.attention(x, q).sum(-1), torch.ones(1, 1, 2))
     torch.testing.assert_close(pooling(x[:, :, :, torch.randperm(6)], q), pooling(x, q))
     same = x[:, :, :, :1].expand(1, 1, 2, 6, 4)
-    torch.testing.assert_close(pooling(same, q), pooling.value(x[:, :, :, 0]))
+    # frame 0 has no motion; frame 1's motion is |patch_1 - patch_0|, the same for every patch
+    motion = torch.stack([torch.zeros(4), (x[0, 0, 1, 0] - x[0, 0, 0, 0]).abs()])[None, None]
+    torch.testing.assert_close(pooling(same, q), pooling.value(torch.cat([x[:, :, :, 0], motion], dim=-1)))
     with pytest.raises(ValueError, match=r"tokens \[B, V, T, N, C\]"):
         pooling(x[0], q)
+
+
+def test_patch_pooling_sees_the_named_object_move():
+    """Token motion is taken per patch before pooling: an object that moves from patch 0 to
+    patch 1 while the attention follows it pools to the same appearance in both frames, so only
+    the per-token change shows the move; a still object pools to zero motion."""
+    from zoo.tasks.layers.patch_pooling import QueryPatchPooling
+
+    pooling = QueryPatchPooling(token_dim=2, text_dim=2, out_dim=4, hidden_dim=2)
+    with torch.no_grad():  # attend to patches whose channel 0 is high; values: [token, motion]
+        pooling.query.weight.copy_(torch.eye(2)); pooling.query.bias.zero_()
+        pooling.key.weight.copy_(torch.tensor([[50.0, 0], [0, 0]])); pooling.key.bias.zero_()
+        pooling.value.weight.copy_(torch.eye(4)); pooling.value.bias.zero_()
+    obj, bg = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    moving = torch.stack([torch.stack([obj, bg]), torch.stack([bg, obj])])[None, None]  # [1, 1, T=2, N=2, C=2]
+    still = torch.stack([torch.stack([obj, bg]), torch.stack([obj, bg])])[None, None]
+    sentence = torch.tensor([[1.0, 0.0]])
+    out_moving, out_still = pooling(moving, sentence)[0, 0], pooling(still, sentence)[0, 0]
+    torch.testing.assert_close(out_moving[:, :2], out_still[:, :2])  # the same appearance pooled
+    torch.testing.assert_close(out_moving[1, 2:], torch.ones(2), atol=1e-6, rtol=0)  # |bg - obj| per channel
+    torch.testing.assert_close(out_still[:, 2:], torch.zeros(2, 2))
+    torch.testing.assert_close(out_moving[0, 2:], torch.zeros(2))
+    plain = QueryPatchPooling(token_dim=2, text_dim=2, out_dim=4, hidden_dim=2, token_motion=False)
+    assert plain.value.in_features == 2
 
 
 def test_patch_pooling_trains_from_pixels_on_the_world():

@@ -10,9 +10,10 @@ each frame embedding its difference from the previous frame of its view (zeros f
 the clip token gets zeros): an explicit motion cue for frozen image features, in the role of the
 SlowFast features Moment-DETR concatenates to CLIP's (off by default: Moment-DETR's input).
 ``patch_pooling=True`` appends, before that, a per-frame vector of the frame's patch tokens
-attended by the sentence (``QueryPatchPooling``, ``zoo/tasks/layers/patch_pooling.py``): the object
-the sentence names, found in every frame; it needs ``VideoFeatures.tokens`` (from pixels, or a
-feature cache built with ``tokens=True``). Off by default (Moment-DETR reads frame embeddings).
+and their per-token motion (change since the previous frame) attended by the sentence
+(``QueryPatchPooling``, ``zoo/tasks/layers/patch_pooling.py``): how the object the sentence names
+looks and moves in every frame; it needs ``VideoFeatures.tokens`` (from pixels, or a feature
+cache built with ``tokens=True``). Off by default (Moment-DETR reads frame embeddings).
 
 Batch (the standard batch of grounding data, ``zoo/data/datasets.py``): ``video``, ``query``,
 ``frame_times [B, T]`` seconds (``[B, V, T]`` for V views), ``duration [B]`` seconds, ``windows

@@ -1,10 +1,14 @@
-"""Query-conditioned pooling of each frame's patch tokens: what in the frame the sentence is about.
+"""Query-conditioned pooling of each frame's patch tokens: what the named object looks like and
+how much it moves, frame by frame.
 
 A frame's global embedding barely shows which of several objects moves; its patch tokens show
 where each object is. ``QueryPatchPooling`` lets the sentence pick its object in every frame: one
 attention head whose query is the sentence's pooled embedding and whose keys are the frame's
-patch tokens; the attended tokens, projected to ``out_dim``, are one vector per frame that
-follows the named object through the video (its motion then shows in consecutive frames).
+patch tokens. The values are each token together with its **token motion**, the absolute change
+of that patch token since the previous frame of the clip (zeros for the first frame). The motion
+must be taken per token, before pooling: the attention follows the object as it moves, so the
+pooled appearance barely changes between frames and differences of pooled vectors miss the
+motion; the change of the tokens under the object is what shows it acting.
 
     pooled = QueryPatchPooling(token_dim=C, text_dim=E, out_dim=D, hidden_dim=H)
     pooled(tokens [B, V, T, N, C], sentence [B, E]) -> [B, V, T, D]
@@ -20,14 +24,25 @@ from torch import nn
 
 class QueryPatchPooling(nn.Module):
     """One attention head per frame: the sentence ``[B, E]`` attends over the frame's ``N``
-    patch tokens ``[B, V, T, N, C]``; returns the attended values ``[B, V, T, out_dim]``."""
+    patch tokens ``[B, V, T, N, C]``; returns the attended values ``[B, V, T, out_dim]``, each
+    value the projection of a token and (``token_motion=True``) its change since the previous
+    frame, ``[x_t, |x_t - x_{t-1}|]``."""
 
-    def __init__(self, token_dim: int, text_dim: int, out_dim: int, hidden_dim: int = 128):
+    def __init__(self, token_dim: int, text_dim: int, out_dim: int, hidden_dim: int = 128,
+                 token_motion: bool = True):
         super().__init__()
+        self.token_motion = token_motion
         self.query = nn.Linear(text_dim, hidden_dim)
         self.key = nn.Linear(token_dim, hidden_dim)
-        self.value = nn.Linear(token_dim, out_dim)
+        self.value = nn.Linear(token_dim * (2 if token_motion else 1), out_dim)
         self.scale = 1.0 / math.sqrt(hidden_dim)
+
+    @staticmethod
+    def motion(tokens: torch.Tensor) -> torch.Tensor:
+        """``[B, V, T, N, C]``: each token's absolute change since the previous frame of its
+        view; zeros for the first frame."""
+        steps = (tokens[:, :, 1:] - tokens[:, :, :-1]).abs()
+        return torch.cat([torch.zeros_like(tokens[:, :, :1]), steps], dim=2)
 
     def attention(self, tokens: torch.Tensor, sentence: torch.Tensor) -> torch.Tensor:
         """``[B, V, T, N]`` weights over each frame's tokens (each row sums to 1)."""
@@ -39,4 +54,5 @@ class QueryPatchPooling(nn.Module):
 
     def forward(self, tokens: torch.Tensor, sentence: torch.Tensor) -> torch.Tensor:
         weights = self.attention(tokens, sentence)
-        return self.value(torch.einsum("bvtn,bvtnc->bvtc", weights, tokens))
+        values = torch.cat([tokens, self.motion(tokens)], dim=-1) if self.token_motion else tokens
+        return self.value(torch.einsum("bvtn,bvtnc->bvtc", weights, values))
