@@ -66,7 +66,7 @@ from zoo.tasks.base import TaskLoss, VideoTask
 from zoo.tasks.layers.moment_decode import clip_saliency, highlight_clip_count, ranked_moments
 from zoo.tasks.layers.moment_detr import MomentDETR, MomentOutput
 from zoo.tasks.layers.moment_loss import MomentLossWeights, moment_losses
-from zoo.tasks.layers.patch_pooling import QueryPatchPooling
+from zoo.tasks.layers.patch_pooling import QueryPatchPooling, frame_steps
 from zoo.tasks.layers.timeline import draw_timeline
 
 
@@ -178,8 +178,7 @@ class TemporalGroundingTask(VideoTask):
             frames = torch.cat([frames, pooled.to(frames.dtype)], dim=-1)
             clip = torch.cat([clip, torch.zeros_like(clip)], dim=-1)
         if self.motion_features:
-            steps = frames[:, :, 1:] - frames[:, :, :-1]
-            frames = torch.cat([frames, F.pad(steps, (0, 0, 1, 0))], dim=-1)  # [B, V, T', 2D]
+            frames = torch.cat([frames, frame_steps(frames)], dim=-1)  # [B, V, T', 2D]
         t_model = frames.shape[2]
         seconds = batch["frame_times"].float().reshape(b, views, -1)
         valid = batch["valid"].bool().reshape(b, views, -1) if "valid" in batch \

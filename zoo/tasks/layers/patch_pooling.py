@@ -22,6 +22,12 @@ import torch
 from torch import nn
 
 
+def frame_steps(x: torch.Tensor) -> torch.Tensor:
+    """``[B, V, T, ...]``: each frame's change since the previous frame of its view, ``x_t -
+    x_{t-1}``; zeros for the first frame."""
+    return torch.cat([torch.zeros_like(x[:, :, :1]), x[:, :, 1:] - x[:, :, :-1]], dim=2)
+
+
 class QueryPatchPooling(nn.Module):
     """One attention head per frame: the sentence ``[B, E]`` attends over the frame's ``N``
     patch tokens ``[B, V, T, N, C]``; returns the attended values ``[B, V, T, out_dim]``, each
@@ -41,8 +47,7 @@ class QueryPatchPooling(nn.Module):
     def motion(tokens: torch.Tensor) -> torch.Tensor:
         """``[B, V, T, N, C]``: each token's absolute change since the previous frame of its
         view; zeros for the first frame."""
-        steps = (tokens[:, :, 1:] - tokens[:, :, :-1]).abs()
-        return torch.cat([torch.zeros_like(tokens[:, :, :1]), steps], dim=2)
+        return frame_steps(tokens).abs()
 
     def attention(self, tokens: torch.Tensor, sentence: torch.Tensor) -> torch.Tensor:
         """``[B, V, T, N]`` weights over each frame's tokens (each row sums to 1)."""
