@@ -212,3 +212,42 @@ def side_tgrounding_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("side_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def postnet_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    postnet_stgrounding_tiny: task stgrounding, paradigm postnet, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant seqtransf; m_tIoU 0.6099, m_vIoU 0.4108, vIoU@0.3 0.7106, vIoU@0.5 0.3513, m_gt_vIoU 0.6398 on world/test (8 frames × 1 clip × 1 crop); 1,708,550 trainable / 10,700,935 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("postnet_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def side_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    side_stgrounding_tiny: task stgrounding, paradigm side, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant evl; m_tIoU 0.6003, m_vIoU 0.3728, vIoU@0.3 0.6327, vIoU@0.5 0.2655, m_gt_vIoU 0.5793 on world/test (8 frames × 1 clip × 1 crop); 3,047,750 trainable / 12,040,135 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("side_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def adapter_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    adapter_stgrounding_tiny: task stgrounding, paradigm adapter, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant aim; m_tIoU 0.6000, m_vIoU 0.3907, vIoU@0.3 0.6727, vIoU@0.5 0.3154, m_gt_vIoU 0.6055 on world/test (8 frames × 1 clip × 1 crop); 1,137,350 trainable / 10,129,351 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("adapter_stgrounding_tiny", pretrained, tag, **overrides)

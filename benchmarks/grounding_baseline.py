@@ -1,12 +1,18 @@
-"""The "most frequent window" baseline of temporal grounding on the world, on the recipe's splits.
+"""The baselines a trained grounding model has to beat clearly, on the recipe's splits.
 
-A trained ``tgrounding`` model has to beat this number clearly: it predicts, for every test query,
-the window most frequent among the training split's windows (``zoo.tasks.layers.window_prior``),
-whatever the video and the sentence say. The split sizes and the world are those of
-``configs/tasks/tgrounding.yaml`` (overridable), scored with the task's own ``MomentRecall``.
-Annotations only: nothing is rendered, so it takes seconds.
+- ``--task tgrounding``: "the most frequent window". For every test query, the window most
+  frequent among the training split's windows (``zoo.tasks.layers.window_prior``), whatever the
+  video and the sentence say, scored with the task's own ``MomentRecall``. Annotations only:
+  nothing is rendered, so it takes seconds.
+- ``--task stgrounding``: "the whole video and the mean box". Every test query gets the whole
+  video as its moment and, in every sampled frame, the mean of the training split's ground-truth
+  boxes (normalised cxcywh of the model input), scored with the task's own metrics
+  (``score_tubes``: m_tIoU, m_vIoU, vIoU@0.3 / 0.5). The clips are sampled and transformed as the
+  task's (``--num-frames``, the recipe's 8 by default), so the splits are rendered: a minute or two.
 
-    python benchmarks/grounding_baseline.py [--out benchmarks/results/tgrounding/baseline.json]
+The split sizes and the world are those of ``configs/tasks/<task>.yaml`` (overridable).
+
+    python benchmarks/grounding_baseline.py [--task stgrounding] [--out benchmarks/results/<task>/baseline.json]
 """
 
 from __future__ import annotations
@@ -59,18 +65,49 @@ def most_frequent_window_baseline(data: dict) -> dict:
             "data": {k: data[k] for k in sorted(data)}}
 
 
+@torch.no_grad()
+def whole_video_mean_box_baseline(data: dict, num_frames: int = 8) -> dict:
+    from zoo.factory import create_model
+    from zoo.tasks.layers.tube_criterion import normalised_cxcywh
+    from zoo.tasks.stgrounding import score_tubes, whole_video_tubes
+
+    task = create_model("postnet_stgrounding_tiny", num_frames=num_frames)
+    datamodule = WorldDataModule(**{**data, "test_clips": 1}).connect(task.preprocess, task.batch_keys)
+    datamodule.setup("fit")
+    boxes = []
+    for batch in datamodule.train_dataloader():
+        size = tuple(batch["video"].shape[-2:])
+        boxes.append(normalised_cxcywh(batch["boxes"][batch["frame_mask"].bool()].float(), size))
+    mean_box = torch.cat(boxes).mean(dim=0)
+    datamodule.setup("test")
+    metrics, queries = task.make_metrics(), 0
+    for batch in datamodule.test_dataloader():
+        score_tubes(metrics, batch, whole_video_tubes(batch, mean_box))
+        queries += len(batch["video_id"])
+    values = {name: round(float(value), 4) for name, value in task.compute_metrics(metrics).items()}
+    return {"baseline": "the whole video and the training split's mean box",
+            "mean_box_cxcywh": [round(float(v), 4) for v in mean_box], "train_boxes": len(torch.cat(boxes)),
+            "test_queries": queries, "num_frames": num_frames, "metrics": values,
+            "data": {k: data[k] for k in sorted(data)}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="benchmarks/results/tgrounding/baseline.json")
+    parser.add_argument("--task", choices=("tgrounding", "stgrounding"), default="tgrounding")
+    parser.add_argument("--out", help="default: benchmarks/results/<task>/baseline.json")
     parser.add_argument("--train-size", type=int, help="world videos of the training split")
     parser.add_argument("--test-size", type=int, help="world videos of the test split")
+    parser.add_argument("--num-frames", type=int, default=8, help="stgrounding: frames sampled per clip")
     args = parser.parse_args()
-    data = recipe_data()
+    data = recipe_data(args.task)
     for key in ("train_size", "test_size"):
         if getattr(args, key) is not None:
             data[key] = getattr(args, key)
-    result = most_frequent_window_baseline(data)
-    out = Path(args.out)
+    if args.task == "tgrounding":
+        result = most_frequent_window_baseline(data)
+    else:
+        result = whole_video_mean_box_baseline(data, args.num_frames)
+    out = Path(args.out or f"benchmarks/results/{args.task}/baseline.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["metrics"]), "->", out)

@@ -275,3 +275,33 @@ def test_batch_keys_restrict_pixel_and_cached_batches_alike(tmp_path):
         assert p["video_id"] == c["video_id"] == f["video_id"]
         assert torch.equal(p["label"], f["label"]) and torch.equal(c["frame_times"], f["frame_times"])
         assert torch.equal(p["video"], f["video"])
+
+
+def test_spatio_temporal_grounding_evaluates_from_the_cache_as_from_pixels(tmp_path):
+    """stgrounding's losses and tubes need the input size and the frame count, which a batch of
+    cached features does not carry as pixels: the same loss, tubes and metrics either way."""
+    from zoo.tasks import STGroundingTask
+
+    torch.manual_seed(0)
+    task = STGroundingTask(model={"paradigm": "postnet", "backbone": "tiny", "num_frames": 4,
+                                  "backbone_pretrained": False}, width=32, heads=2, dropout=0.0).eval()
+    pixels, cached = datamodules(task, tmp_path, FeatureCacheSpec(root=str(tmp_path), tokens=True, progress=False),
+                                 grounding=True, world_frames=16, test_clips=2)
+    pixel_batches, cached_batches = batches(pixels, "test"), batches(cached, "test")
+    assert all(isinstance(c["video"], CachedFrames) and c["video"].views == 2 for c in cached_batches)
+    scores = []
+    with torch.no_grad():
+        for loader in (pixel_batches, cached_batches):
+            metrics, tubes = task.make_metrics(), []
+            for batch in loader:
+                tubes += task.update_metrics(metrics, batch, "test")
+            scores.append(({k: float(v) for k, v in task.compute_metrics(metrics).items()}, tubes))
+    (metrics_p, tubes_p), (metrics_c, tubes_c) = scores
+    assert metrics_p.keys() == metrics_c.keys() and "m_vIoU" in metrics_p
+    for name in metrics_p:
+        assert metrics_p[name] == pytest.approx(metrics_c[name], abs=1e-5), name
+    for a, b in zip(tubes_p, tubes_c, strict=True):
+        assert (a.start, a.end) == (b.start, b.end) and torch.allclose(a.boxes, b.boxes, atol=1e-3)
+    train_p, train_c = batches(pixels, "train")[0], batches(cached, "train")[0]
+    losses = [task.task_loss(batch, task.encode_video(batch["video"])).loss.item() for batch in (train_p, train_c)]
+    assert losses[0] == pytest.approx(losses[1], abs=1e-5)

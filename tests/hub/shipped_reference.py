@@ -22,9 +22,10 @@ def outputs(task, entry: dict) -> dict:
     from zoo.data.world import WorldDataModule
 
     mode = getattr(task, "mode", None) if entry["task"] == "qa" else None
-    # grounding: the event videos of configs/tasks/tgrounding.yaml (8 s at 4 fps, 2-3 events)
+    # grounding: the event videos of configs/tasks/{tgrounding,stgrounding}.yaml (8 s at 4 fps,
+    # 2-3 events)
     events = dict(grounding=True, world_frames=32, fps=4.0, min_events=2, max_events=3) \
-        if entry["task"] == "tgrounding" else {}
+        if entry["task"] in ("tgrounding", "stgrounding") else {}
     data = WorldDataModule(train_size=1, val_size=1, test_size=8, batch_size=8, test_clips=2,
                            num_frames=entry["evaluation"]["num_frames"], qa_format=mode, **events)
     data.connect(task.preprocess)
@@ -41,6 +42,8 @@ def outputs(task, entry: dict) -> dict:
             result = {"probs": task(batch["video"], batch["question"], batch.get("choices")).tolist()}
         elif entry["task"] == "tgrounding":
             result = {"moments": task.predict_batch(batch)}
+        elif entry["task"] == "stgrounding":
+            result = {"tubes": task.predict_batch(batch)}
         else:
             raise NotImplementedError(f"no recorded outputs for task {entry['task']!r} yet")
     trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False,

@@ -192,6 +192,32 @@ def test_the_pointer_anchors_on_the_patch_matching_the_sentence():
     torch.testing.assert_close(pointed[1], patches[1, 4], atol=1e-3, rtol=0)
 
 
+def test_patch_memory_carries_each_tokens_motion():
+    """With ``token_motion`` a patch's memory is ``P x_t + M |x_t - x_{t-1}|`` (zeros before the
+    first frame): two patches that swap contents look the same to the patch projection alone,
+    and only the motion term tells the frames apart; without it the head has no motion layer."""
+    torch.manual_seed(0)
+    head = TubeDETRHead(8, 6, 4, width=16, heads=2, encoder_layers=0)
+    still = TubeDETRHead(8, 6, 4, width=16, heads=2, encoder_layers=0, token_motion=False)
+    assert still.motion_projection is None
+    a, b = torch.randn(8), torch.randn(8)
+    tokens = torch.stack([torch.stack([a, b]), torch.stack([b, a]), torch.stack([b, a])])[None]
+    frames, video, text, words = torch.randn(1, 3, 6), torch.randn(1, 6), torch.randn(1, 2, 4), torch.ones(1, 2)
+    memory = head.memory(tokens, frames, video, (1, 2), text, words)[0][:, :2]  # [T, N, d]
+    with torch.no_grad():
+        appearance = head.patch_projection(tokens[0])
+        moved = head.motion_projection((a - b).abs())
+        resting = head.motion_projection(torch.zeros(8))
+    torch.testing.assert_close(memory[0], appearance[0] + resting)
+    torch.testing.assert_close(memory[1, 0], appearance[1, 0] + moved)
+    torch.testing.assert_close(memory[1, 1], appearance[1, 1] + moved)
+    torch.testing.assert_close(memory[2], appearance[2] + resting)  # the swapped patches rest
+    torch.testing.assert_close(memory[1].flip(0) - moved, memory[0] - resting)
+    plain = still.memory(tokens, frames, video, (1, 2), text, words)[0][:, :2]
+    with torch.no_grad():
+        torch.testing.assert_close(plain, still.patch_projection(tokens[0]))
+
+
 def test_head_ignores_padded_frames_and_padded_words():
     torch.manual_seed(0)
     head = TubeDETRHead(8, 6, 4, width=16, heads=2, encoder_layers=1, decoder_layers=2,

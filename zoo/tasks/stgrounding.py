@@ -50,6 +50,7 @@ from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor, nn
 from torchmetrics import SumMetric
 
+from zoo.data.cache.frames import CachedFrames
 from zoo.interfaces import TextTokens, VideoFeatures
 from zoo.metrics.tubes import SpatioTemporalGrounding
 from zoo.registry import TASKS
@@ -161,6 +162,8 @@ class STGroundingTask(VideoTask):
         l1_weight / giou_weight / sted_weight: loss weights (TubeDETR: 5, 2, 10).
         pointer_weight: weight of the sentence pointer's loss (zoo's; ``tube_criterion``).
         sigma: width of the start / end targets, in sampled frames (TubeDETR: 1).
+        token_motion: the head also reads each patch token's change since the previous frame
+            (``TubeDETRHead``; False: TubeDETR's patch projection alone).
         aux_loss: also supervise every decoder layer but the last (TubeDETR: on).
         query_types: report the metrics per ``query_type`` too (VidSTG: ``["declarative",
             "interrogative"]``; the CLI fills it from the datamodule's ``dataset_info``).
@@ -179,7 +182,7 @@ class STGroundingTask(VideoTask):
                  decoder_layers: int = 2,
                  dropout: float = 0.1, sted_dropout: float = 0.5, l1_weight: float = 5.0,
                  giou_weight: float = 2.0, sted_weight: float = 10.0, pointer_weight: float = 1.0,
-                 sigma: float = 1.0,
+                 sigma: float = 1.0, token_motion: bool = True,
                  aux_loss: bool = True, query_types: Optional[list[str]] = None):
         if sigma <= 0:
             raise ValueError(f"sigma must be positive, got {sigma}")
@@ -192,7 +195,7 @@ class STGroundingTask(VideoTask):
         self.head = TubeDETRHead(self.model.token_dim, self.model.embed_dim, self.model.text_width,
                                  width=width, heads=heads, ffn=ffn, encoder_layers=encoder_layers,
                                  decoder_layers=decoder_layers, dropout=dropout,
-                                 sted_dropout=sted_dropout)
+                                 sted_dropout=sted_dropout, token_motion=token_motion)
         self.weights = {"l1": l1_weight, "giou": giou_weight, "sted": sted_weight}
         self.pointer_weight = pointer_weight
         self.sigma, self.aux_loss, self.query_types = sigma, aux_loss, types
@@ -247,7 +250,7 @@ class STGroundingTask(VideoTask):
         frame_valid = torch.ones_like(batch["frame_mask"]) if valid is None else valid.bool()
         text = self.encode_queries(queries)
         outputs = self.head_outputs(features, text, valid)
-        target = normalised_cxcywh(batch["boxes"].float(), tuple(batch["video"].shape[-2:]))
+        target = normalised_cxcywh(batch["boxes"].float(), self.input_size(batch["video"]))
         box_mask = batch["frame_mask"].bool() & frame_valid
         start, end = sted_targets(batch["frame_times"].float(), batch["segments"].float(), frame_valid)
         layers = range(len(outputs.boxes)) if self.aux_loss else [len(outputs.boxes) - 1]
@@ -269,11 +272,12 @@ class STGroundingTask(VideoTask):
         video, queries = batch["video"], self._queries(batch)
         features = self.encode_video(video)
         b, v = features.num_videos, features.views
-        t = video.shape[-4]
+        t = features.frames.shape[1]
         valid = batch.get("valid")
         flat_valid = None if valid is None else valid.reshape(b * v, t).bool()
         outputs = self.head_outputs(features, self.encode_queries(queries), flat_valid)
-        size = tuple(video.shape[-2:])
+        size = self.input_size(video)
+        views = self.view_contents(video, b, v) if v > 1 else None
         boxes = pixel_xyxy(outputs.boxes[-1].float(), size).reshape(b, v * t, 4)
         sted = outputs.sted[-1].float().reshape(b, v * t, 2)
         times = batch["frame_times"].reshape(b, v, t)
@@ -281,7 +285,7 @@ class STGroundingTask(VideoTask):
         result = []
         for i in range(b):
             if v > 1:
-                self._check_views(video[i], times[i], batch["video_id"][i])
+                self._check_views(views[i], times[i], batch["video_id"][i])
             order = timeline(times[i], None if valid is None else valid.reshape(b, v, t)[i])
             start, end, score = decode_moment(sted[i, order])
             duration = None if durations is None else float(durations[i])
@@ -291,12 +295,27 @@ class STGroundingTask(VideoTask):
                                segment=(float(low[start]), float(high[end])), score=score))
         return result
 
+    def input_size(self, video: Union[Tensor, CachedFrames]) -> tuple[int, int]:
+        """``(h, w)`` of the model input the boxes are in pixels of: the pixel batch's, or for a
+        batch of cached features the preprocessing's crop (the cache was built with it)."""
+        if isinstance(video, CachedFrames):
+            size = self.preprocess["size"]
+            return (size, size) if isinstance(size, int) else tuple(size)
+        return tuple(video.shape[-2:])
+
     @staticmethod
-    def _check_views(video: Tensor, times: Tensor, video_id: str) -> None:
-        """Views with equal frame times but different pixels are spatial crops: refuse them."""
+    def view_contents(video: Union[Tensor, CachedFrames], b: int, v: int) -> Tensor:
+        """``[B, V, ...]``: what each view of each video holds (pixels, or its cached features)."""
+        if isinstance(video, CachedFrames):
+            return torch.cat([field.reshape(b, v, -1) for field in video.fields.values()], dim=-1)
+        return video.reshape(b, v, -1)
+
+    @staticmethod
+    def _check_views(views: Tensor, times: Tensor, video_id: str) -> None:
+        """Views with equal frame times but different contents are spatial crops: refuse them."""
         for a in range(len(times)):
             for c in range(a + 1, len(times)):
-                if torch.equal(times[a], times[c]) and not torch.equal(video[a], video[c]):
+                if torch.equal(times[a], times[c]) and not torch.equal(views[a], views[c]):
                     raise ValueError(f"{video_id}: views {a} and {c} sample the same frames with "
                                      "different pixels (spatial crops); stgrounding merges "
                                      "temporal clips only: evaluate with test_crops=1")
@@ -329,7 +348,7 @@ class STGroundingTask(VideoTask):
         has one), ``segment`` ``[start, end]`` seconds, ``score``, ``image_size`` ``[h, w]`` of the
         model input and ``frames``: ``{"time", "box"}`` (xyxy pixels of that input) at every sampled
         frame of the predicted moment."""
-        size = [int(s) for s in batch["video"].shape[-2:]]
+        size = [int(s) for s in self.input_size(batch["video"])]
         results = []
         for i, tube in enumerate(self.tubes(batch)):
             item = {"video_id": batch["video_id"][i], "query": batch["query"][i]}

@@ -22,10 +22,12 @@ import torch
 from torch import nn
 
 
-def frame_steps(x: torch.Tensor) -> torch.Tensor:
-    """``[B, V, T, ...]``: each frame's change since the previous frame of its view, ``x_t -
-    x_{t-1}``; zeros for the first frame."""
-    return torch.cat([torch.zeros_like(x[:, :, :1]), x[:, :, 1:] - x[:, :, :-1]], dim=2)
+def frame_steps(x: torch.Tensor, dim: int = 2) -> torch.Tensor:
+    """Each frame's change since the previous frame of its view, ``x_t - x_{t-1}``, with zeros
+    for the first frame; ``dim`` is the frame axis (2: ``[B, V, T, ...]``, 1: ``[B, T, ...]``)."""
+    first = x.narrow(dim, 0, 1)
+    steps = x.narrow(dim, 1, x.shape[dim] - 1) - x.narrow(dim, 0, x.shape[dim] - 1)
+    return torch.cat([torch.zeros_like(first), steps], dim=dim)
 
 
 class QueryPatchPooling(nn.Module):

@@ -9,7 +9,10 @@ D the joint image-text dimension, L text tokens of width W, d the head's width.
     [ N patch tokens ; frame token ; clip token ; L text tokens ]                 -> [B·T, S, d]
 
 - patch tokens ``VideoFeatures.tokens [B, T, N, C]`` through ``Linear(C, d)``, with DETR's
-  normalised 2-D sine position of their cell on the ``grid`` (h, w);
+  normalised 2-D sine position of their cell on the ``grid`` (h, w); with ``token_motion`` (zoo's
+  addition, as temporal grounding's ``QueryPatchPooling``) plus ``Linear(C, d)`` of each token's
+  absolute change since the previous frame, ``|x_t - x_{t-1}|`` (zeros at the first frame): a
+  frozen token shows what is in a cell, not whether it moves, and the sentence names an action;
 - the frame token: ``VideoFeatures.frames [B, T, D]`` (after a paradigm's temporal module, e.g.
   postnet's seqTransf) and the clip token: ``VideoFeatures.video [B, D]`` (a side network's
   output), both through ``Linear(D, d)`` with a learned position each — so whatever temporal
@@ -55,6 +58,8 @@ from typing import Optional
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from zoo.tasks.layers.patch_pooling import frame_steps
 
 
 def sine_time_embedding(length: int, dim: int, device=None, dtype=torch.float32) -> Tensor:
@@ -189,11 +194,13 @@ class TubeDETRHead(nn.Module):
         width: d. heads: attention heads. ffn: hidden width of the FFNs (default 4 d).
         encoder_layers / decoder_layers: depths. dropout: in every layer.
         sted_dropout: TubeDETR's dropout of the start / end MLP (0.5).
+        token_motion: add each patch token's motion to its projection (module docstring).
     """
 
     def __init__(self, token_dim: int, embed_dim: int, text_width: int, width: int = 128,
                  heads: int = 4, ffn: Optional[int] = None, encoder_layers: int = 1,
-                 decoder_layers: int = 2, dropout: float = 0.1, sted_dropout: float = 0.5):
+                 decoder_layers: int = 2, dropout: float = 0.1, sted_dropout: float = 0.5,
+                 token_motion: bool = True):
         super().__init__()
         if width % heads or width % 4:
             raise ValueError(f"width {width} must be divisible by heads ({heads}) and by 4")
@@ -203,6 +210,7 @@ class TubeDETRHead(nn.Module):
         ffn = ffn or 4 * width
         self.width = width
         self.patch_projection = nn.Linear(token_dim, width)
+        self.motion_projection = nn.Linear(token_dim, width) if token_motion else None
         self.embedding_projection = nn.Linear(embed_dim, width)
         self.text_projection = nn.Sequential(nn.Linear(text_width, width),
                                              nn.LayerNorm(width, eps=1e-12), nn.Dropout(0.1))
@@ -238,6 +246,8 @@ class TubeDETRHead(nn.Module):
         if grid[0] * grid[1] != n:
             raise ValueError(f"grid {tuple(grid)} does not hold the {n} patch tokens per frame")
         patches = self.patch_projection(tokens)
+        if self.motion_projection is not None:
+            patches = patches + self.motion_projection(frame_steps(tokens, dim=1).abs())
         dtype = patches.dtype
         frame_token = self.embedding_projection(frames.to(dtype))[:, :, None]
         clip_token = self.embedding_projection(video.to(dtype))[:, None, None].expand(b, t, 1, -1)
