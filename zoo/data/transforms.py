@@ -186,7 +186,7 @@ class VideoTransform:
         if self.mean.shape != (3,) or self.std.shape != (3,) or bool((self.std <= 0).any()):
             raise ValueError(f"preprocess mean/std must be 3 values each (std > 0), got "
                              f"{preprocess['mean']} / {preprocess['std']}")
-        self.size = _size_pair(preprocess["size"])
+        self.size = size_pair(preprocess["size"])
         self.interpolation = preprocess.get("interpolation", "bicubic")
         if self.interpolation not in _INTERPOLATIONS:
             raise ValueError(f"preprocess interpolation {self.interpolation!r} is not supported; "
@@ -288,7 +288,8 @@ class VideoTransform:
                 f"{mode}, flip={self.flip}, scale_range={self.scale_range})")
 
 
-def _size_pair(size) -> tuple[int, int]:
+def size_pair(size) -> tuple[int, int]:
+    """``(h, w)`` of a preprocessing ``size``: an int (square) or a pair; a clear error otherwise."""
     if isinstance(size, (int, np.integer)):
         pair = (int(size), int(size))
     else:

@@ -51,6 +51,7 @@ from torch import Tensor, nn
 from torchmetrics import SumMetric
 
 from zoo.data.cache.frames import CachedFrames
+from zoo.data.transforms import size_pair
 from zoo.interfaces import TextTokens, VideoFeatures
 from zoo.metrics.tubes import SpatioTemporalGrounding
 from zoo.registry import TASKS
@@ -299,8 +300,7 @@ class STGroundingTask(VideoTask):
         """``(h, w)`` of the model input the boxes are in pixels of: the pixel batch's, or for a
         batch of cached features the preprocessing's crop (the cache was built with it)."""
         if isinstance(video, CachedFrames):
-            size = self.preprocess["size"]
-            return (size, size) if isinstance(size, int) else tuple(size)
+            return size_pair(self.preprocess["size"])
         return tuple(video.shape[-2:])
 
     @staticmethod
