@@ -251,3 +251,42 @@ def adapter_stgrounding_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("adapter_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def postnet_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    postnet_tracking_tiny: task tracking, paradigm postnet, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant seqtransf; TETA 0.4657, LocA 0.4699, AssocA 0.5823, ClsA 0.3448, TETA_base 0.5018, LocA_base 0.5219, AssocA_base 0.6066, ClsA_base 0.3768, TETA_novel 0.3755, LocA_novel 0.3398, AssocA_novel 0.5216, ClsA_novel 0.2651, det_ap50 0.3563 on world/test (8 frames × 1 clip × 1 crop); 1,495,498 trainable / 10,487,883 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("postnet_tracking_tiny", pretrained, tag, **overrides)
+
+
+def prompt_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    prompt_tracking_tiny: task tracking, paradigm prompt, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant vpt; TETA 0.4788, LocA 0.4655, AssocA 0.5886, ClsA 0.3823, TETA_base 0.5137, LocA_base 0.5287, AssocA_base 0.6206, ClsA_base 0.3919, TETA_novel 0.3914, LocA_novel 0.3074, AssocA_novel 0.5086, ClsA_novel 0.3583, det_ap50 0.3742 on world/test (8 frames × 1 clip × 1 crop); 704,458 trainable / 9,696,843 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("prompt_tracking_tiny", pretrained, tag, **overrides)
+
+
+def partial_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    partial_tracking_tiny: task tracking, paradigm partial, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant lastk; TETA 0.4605, LocA 0.4545, AssocA 0.5764, ClsA 0.3506, TETA_base 0.5059, LocA_base 0.5182, AssocA_base 0.5975, ClsA_base 0.4020, TETA_novel 0.3471, LocA_novel 0.2953, AssocA_novel 0.5239, ClsA_novel 0.2221, det_ap50 0.3464 on world/test (8 frames × 1 clip × 1 crop); 1,613,002 trainable / 9,690,699 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("partial_tracking_tiny", pretrained, tag, **overrides)

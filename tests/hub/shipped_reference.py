@@ -26,7 +26,11 @@ def outputs(task, entry: dict) -> dict:
     # 2-3 events)
     events = dict(grounding=True, world_frames=32, fps=4.0, min_events=2, max_events=3) \
         if entry["task"] in ("tgrounding", "stgrounding") else {}
-    data = WorldDataModule(train_size=1, val_size=1, test_size=8, batch_size=8, test_clips=2,
+    # tracking: the recipe's protocol (all seven shapes at test); one view, as predict_batch takes
+    if entry["task"] == "tracking":
+        events = dict(tracking=True)
+    data = WorldDataModule(train_size=1, val_size=1, test_size=8, batch_size=8,
+                           test_clips=1 if entry["task"] == "tracking" else 2,
                            num_frames=entry["evaluation"]["num_frames"], qa_format=mode, **events)
     data.connect(task.preprocess)
     batch = next(iter(data.test_dataloader()))
@@ -44,6 +48,8 @@ def outputs(task, entry: dict) -> dict:
             result = {"moments": task.predict_batch(batch)}
         elif entry["task"] == "stgrounding":
             result = {"tubes": task.predict_batch(batch)}
+        elif entry["task"] == "tracking":
+            result = {"tracks": task.predict_batch(batch)}
         else:
             raise NotImplementedError(f"no recorded outputs for task {entry['task']!r} yet")
     trainer = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False,

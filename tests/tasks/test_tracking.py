@@ -20,20 +20,20 @@ from zoo.tasks.layers.association import association_loss
 from zoo.tasks.layers.detr import (Detections, FrameDetector, FrameTargets, LossWeights,
                                    detection_loss, normalised_targets, pixel_boxes,
                                    sine_position_embedding, token_anchors)
-from zoo.tasks.layers.regions import box_masks, fill_boxes, masked_tubes
+from zoo.tasks.layers.regions import box_masks, fill_boxes, masked_tubes, region_teacher_embeddings
 from zoo.tasks.layers.track_drawing import track_colour
 from zoo.tasks.layers.tracker import TrackerSettings, track_clip
-from zoo.tasks.tracking import TrackingTask
+from zoo.tasks.tracking import TrackingTask, vild_ensemble
 
 SHAPES = ["circle", "square", "triangle", "diamond", "cross", "star", "ring"]
 SPEC = {"class_path": "zoo.paradigms.postnet.PostnetSpec",
         "init_args": {"backbone": "tiny", "variant": "meanp", "num_frames": 2, "backbone_pretrained": False}}
 
 
-def small_task(**kwargs) -> TrackingTask:
+def small_task(model=SPEC, **kwargs) -> TrackingTask:
     options = dict(categories=SHAPES, novel_categories=["star", "ring"], detector_width=32,
                    detector_layers=2, detector_heads=2, embedding_dim=8, region_batch=2)
-    return TrackingTask(model=SPEC, **{**options, **kwargs})
+    return TrackingTask(model=model, **{**options, **kwargs})
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +212,91 @@ def test_training_loss_reaches_the_heads_and_refuses_novel_tracks(world_batches)
         task.task_loss(val, task.encode_video(val["video"]))
 
 
+def test_region_distillation_keeps_the_frozen_image_tower(world_batches):
+    """The alignment-keeping region loss: a LoRA task's teacher is a frozen copy of the image
+    tower taken at build time — outside the state dict and the parameters, equal to the student
+    at initialisation (LoRA's B = 0), unchanged when the student's LoRA weights move, and its L1
+    term is the hand-computed distance added to the cross-entropy."""
+    train, _ = world_batches
+    spec = {"class_path": "zoo.paradigms.lora.LoraSpec",
+            "init_args": {"backbone": "tiny", "num_frames": 2, "backbone_pretrained": False}}
+    task = small_task(spec, region_distill_weight=2.0)
+    logged = {}
+    task.log = lambda name, value, **kwargs: logged.__setitem__(name, float(value))
+    teacher = task._region_teacher
+    assert teacher is not None
+    assert not any(k.startswith("_region_teacher") for k in task.state_dict())
+    assert not any(p is q for p in task.parameters() for q in teacher.parameters())
+    tubes = masked_tubes(train["video"][0], torch.tensor([[[8.0, 8, 40, 40]] * 2, [[0.0, 0, 64, 64]] * 2]))
+    with torch.no_grad():
+        student, reference = task.region_embeddings(tubes), region_teacher_embeddings(teacher, tubes)
+    torch.testing.assert_close(student, reference, atol=1e-5, rtol=1e-5)
+    with torch.no_grad():
+        for name, p in task.model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)
+        moved = task.region_embeddings(tubes)
+    assert (moved - student).abs().max() > 1e-3
+    torch.testing.assert_close(region_teacher_embeddings(teacher, tubes), reference)
+    text = task.category_embeddings(task.base_categories)[0]
+    torch.manual_seed(0)
+    loss = task.region_loss(train["video"], train["tracks"], text)
+    distill = logged["train/region_distill"]
+    torch.manual_seed(0)
+    task.region_distill_weight = 0.0
+    plain = task.region_loss(train["video"], train["tracks"], text)
+    assert distill > 0
+    torch.testing.assert_close(loss.item(), plain.item() + 2.0 * distill, atol=1e-4, rtol=1e-4)
+    assert small_task()._region_teacher is None
+    with pytest.raises(ValueError, match="region_distill_weight"):
+        small_task(region_distill_weight=-1.0)
+
+
+def test_vild_ensemble_by_hand():
+    """ViLD's geometric ensemble: weight 2/3 on the trained distribution for base categories,
+    2/3 on the teacher's for the others, renormalised."""
+    trained, teacher = torch.tensor([[0.8, 0.2]]), torch.tensor([[0.2, 0.8]])
+    # base / novel: both columns get 0.8^(2/3) * 0.2^(1/3) -> a tie
+    torch.testing.assert_close(vild_ensemble(trained, teacher, torch.tensor([True, False])), torch.tensor([[0.5, 0.5]]))
+    both = vild_ensemble(trained, teacher, torch.tensor([True, True]))
+    a, b = 0.8 ** (2 / 3) * 0.2 ** (1 / 3), 0.2 ** (2 / 3) * 0.8 ** (1 / 3)
+    torch.testing.assert_close(both, torch.tensor([[a / (a + b), b / (a + b)]]))
+    novel = vild_ensemble(trained, teacher, torch.tensor([False, False]))
+    torch.testing.assert_close(novel, torch.tensor([[b / (a + b), a / (a + b)]]))
+
+
+def test_region_naming_modes_build_the_teacher_they_need():
+    """``teacher`` / ``ensemble`` naming build the frozen teacher (with its own text tower,
+    equal to the student's at initialisation); ``trained`` without distillation builds none;
+    an unknown mode is refused by name."""
+    assert small_task(region_naming="trained")._region_teacher is None
+    task = small_task(region_naming="ensemble")
+    assert task._region_teacher is not None and task._region_teacher.has_text_tower
+    assert not small_task(region_distill_weight=1.0)._region_teacher.has_text_tower
+    with torch.no_grad():
+        torch.testing.assert_close(task.teacher_category_embeddings(SHAPES), task.category_embeddings(SHAPES)[0])
+    with pytest.raises(ValueError, match="region_naming must be one of"):
+        small_task(region_naming="clip")
+
+
+def test_every_region_naming_agrees_when_the_paradigm_is_the_frozen_tower(world_batches):
+    """postnet meanp *is* the frozen image tower's meanP: the trained, teacher and ensemble
+    namings of the same tracks give the same labels and probabilities (the ensemble of two equal
+    distributions is that distribution)."""
+    _, val = world_batches
+    named = {}
+    for mode in ("trained", "teacher", "ensemble"):
+        torch.manual_seed(0)
+        task = small_task(region_naming=mode, tracker={"score_threshold": 0.0, "birth_threshold": 0.0}).eval()
+        results = task.track(val["video"])
+        assert sum(r.num_tracks for r in results) > 0
+        named[mode] = [(r.labels, r.label_scores) for r in results]
+    for mode in ("teacher", "ensemble"):
+        for (labels, scores), (labels0, scores0) in zip(named[mode], named["trained"]):
+            assert torch.equal(labels, labels0)
+            torch.testing.assert_close(scores, scores0, atol=1e-5, rtol=1e-5)
+
+
 def oracle(task: TrackingTask, batch: dict, category=None) -> None:
     """Replace the detector by the ground truth (query k = track k) and the region classifier by
     the true category of each track (or always ``category``)."""
@@ -294,7 +379,8 @@ def test_frozen_tiny_names_held_out_shapes_from_masked_tubes():
                 tubes.append(masked_tubes(batch["video"][b], boxes)[0])
                 labels.append(SHAPES.index(item["categories"][k]))
     with torch.no_grad():
-        predicted = task.region_logits(torch.stack(tubes), task.category_embeddings(SHAPES)[0]).argmax(-1)
+        predicted = task.region_logits(task.region_embeddings(torch.stack(tubes)),
+                                       task.category_embeddings(SHAPES)[0]).argmax(-1)
     labels = torch.tensor(labels)
     novel = labels >= 5
     assert novel.sum() >= 5 and (~novel).sum() >= 5

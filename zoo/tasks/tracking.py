@@ -23,15 +23,25 @@ Heads and losses
   OVTrack: OVTrack distils CLIP's embeddings of region crops into a Faster R-CNN RoI head (ViLD);
   here the paradigm's tower embeds the region itself (the teacher as the head), at one extra
   video forward per track, so novel-category accuracy measures how much of the image-text
-  alignment the paradigm kept.
-- Loss = DETR loss + ``association_weight`` · association + ``class_weight`` · region CE, plus
+  alignment the paradigm kept. **Keeping the alignment** (``region_distill_weight`` > 0, as in
+  ViLD and OVTrack): the region loss adds the L1 distance between each tube's normalised
+  embedding and a frozen teacher's (``layers/regions.py``: a copy of the image tower taken when
+  the task is built, before any training; the meanP of its frame embeddings). Without it the
+  base-only cross-entropy lets embeddings drift toward novel prompts nothing pushes them from.
+  The teacher is kept outside the module tree (never saved, never optimised) and costs one
+  image-tower copy in memory and one frozen image pass per trained tube.
+- Loss = DETR loss + ``association_weight`` · association + ``class_weight`` · (region CE +
+  ``region_distill_weight`` · region L1 to the teacher), plus
   the paradigm's auxiliary losses (given the prompts of the base categories). A training batch
   holding a track of a novel category raises (the protocol trains on base categories only).
 
 Inference (``track``): detections above ``tracker.score_threshold`` → the online tracker
 (``layers/tracker.py``: appearance + IoU, Hungarian, birth / death rules) → each track's
-category from its masked tube (one label per track, its score the softmax probability); a
-detection's score is its objectness probability.
+category from its masked tube (one label per track, its score the probability); a detection's
+score is its objectness probability. ``region_naming`` says whose embedding names it: the
+paradigm's (``trained``), the frozen teacher's with its own text tower (``teacher``: CLIP
+zero-shot on the tube), or ViLD's ensemble of the two (``ensemble``: a geometric mean weighted
+2/3 toward the paradigm on the categories it trained on and 2/3 toward the teacher on the others).
 
 Evaluation: :class:`~zoo.metrics.teta.TrackEveryThingAccuracy` (TETA, LocA, AssocA, ClsA and
 ``*_base`` / ``*_novel`` over the classes of each split, the OVTrack protocol; fractions) and
@@ -51,6 +61,7 @@ list the batch's ``categories`` (any names: the vocabulary is an input, so a tas
 
 from __future__ import annotations
 
+import copy
 from typing import Optional, Sequence, Union
 
 import torch
@@ -65,10 +76,23 @@ from zoo.specs import ModelSpec, OptimSpec
 from zoo.tasks.base import TaskLoss, VideoTask
 from zoo.tasks.layers.association import association_loss
 from zoo.tasks.layers.detr import FrameDetector, LossWeights, detection_loss, normalised_targets, pixel_boxes
-from zoo.tasks.layers.regions import fill_boxes, masked_tubes
+from zoo.tasks.layers.regions import fill_boxes, masked_tubes, region_teacher_embeddings
 from zoo.tasks.layers.track_results import (ClipTracks, clip_tracks, detection_frames, metric_frames,
                                             parse_categories, result_dict, truth_dict)
 from zoo.tasks.layers.tracker import TrackerSettings, track_clip
+
+
+REGION_NAMING = ("trained", "teacher", "ensemble")
+ENSEMBLE_WEIGHT = 2 / 3  # ViLD's lambda
+
+
+def vild_ensemble(trained: Tensor, teacher: Tensor, base: Tensor, weight: float = ENSEMBLE_WEIGHT) -> Tensor:
+    """ViLD's ensemble of two category distributions ``[K, C]``: the geometric mean
+    ``trained^w * teacher^(1-w)`` on ``base`` categories (bool ``[C]``, the ones trained on) and
+    ``trained^(1-w) * teacher^w`` on the others, renormalised over the C categories."""
+    w = torch.where(base, weight, 1 - weight).to(trained.dtype)
+    combined = trained.clamp_min(1e-12) ** w * teacher.clamp_min(1e-12) ** (1 - w)
+    return combined / combined.sum(dim=-1, keepdim=True)
 
 
 @TASKS.register
@@ -90,6 +114,14 @@ class TrackingTask(VideoTask):
         association_weight / association_temperature: the contrastive association loss.
         class_weight / region_batch: the region classification loss and how many ground-truth
             tracks' tubes it encodes per step (a random subset; 0 switches it off).
+        region_distill_weight: the L1 distillation of the frozen image tower's region
+            embeddings that keeps the paradigm's naming aligned (module docstring; 0: none).
+        region_naming: how a track is named at inference: ``"trained"`` (the paradigm's region
+            embedding), ``"teacher"`` (the frozen foundation model alone: CLIP zero-shot on the
+            tube) or ``"ensemble"`` (ViLD's: the geometric mean of both, weighted 2/3 toward
+            the paradigm on base categories and 2/3 toward the teacher on the others).
+            The teacher (a frozen copy of the backbone) is built only when distillation or the
+            naming needs it.
         region_chunk: tubes encoded at once at inference.
         tracker: :class:`~zoo.tasks.layers.tracker.TrackerSettings` (or a dict of its fields).
     """
@@ -111,8 +143,8 @@ class TrackingTask(VideoTask):
                  objectness_weight: float = 2.0, l1_weight: float = 5.0, giou_weight: float = 2.0,
                  aux_loss: bool = True, association_weight: float = 1.0,
                  association_temperature: float = 0.1, class_weight: float = 1.0,
-                 region_batch: int = 16, region_chunk: int = 32,
-                 tracker: Union[TrackerSettings, dict, None] = None):
+                 region_batch: int = 16, region_chunk: int = 32, region_distill_weight: float = 0.0,
+                 region_naming: str = "trained", tracker: Union[TrackerSettings, dict, None] = None):
         super().__init__(model, optim)
         self.categories, self.category_ids, novel = parse_categories(categories, novel_categories,
                                                                       category_ids)
@@ -125,7 +157,20 @@ class TrackingTask(VideoTask):
             raise ValueError(f"prompt_templates must be templates with '{{}}' for the name, got {templates}")
         if region_batch < 0 or region_chunk < 1:
             raise ValueError(f"region_batch must be >= 0 and region_chunk >= 1, got {region_batch}, {region_chunk}")
+        if not region_distill_weight >= 0:
+            raise ValueError(f"region_distill_weight must be non-negative, got {region_distill_weight}")
+        if region_naming not in REGION_NAMING:
+            raise ValueError(f"region_naming must be one of {REGION_NAMING}, got {region_naming!r}")
         self.prompt_templates = templates
+        self.region_distill_weight, self.region_naming = float(region_distill_weight), region_naming
+        teacher = None
+        if self.region_distill_weight > 0 or region_naming != "trained":
+            teacher = copy.deepcopy(self.model.backbone).requires_grad_(False).eval()
+            if region_naming == "trained" and teacher.has_text_tower:
+                teacher.drop_text_tower()  # distillation compares image embeddings only
+        # Plain attribute, not a submodule: never saved, never optimised (see ``_apply``).
+        object.__setattr__(self, "_region_teacher", teacher)
+        self._teacher_text_cache: dict[tuple[str, ...], Tensor] = {}
         self.tracker = TrackerSettings.coerce(tracker)
         self.hparams["tracker"] = self.tracker.to_dict()
         self.detector = FrameDetector(self.model.token_dim, self.model.grid, num_queries=num_queries,
@@ -137,6 +182,13 @@ class TrackingTask(VideoTask):
         self.association_weight, self.association_temperature = association_weight, association_temperature
         self.class_weight, self.region_batch, self.region_chunk = class_weight, region_batch, region_chunk
         self._text_cache: dict[tuple[str, ...], Tensor] = {}
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        if getattr(self, "_region_teacher", None) is not None:
+            self._region_teacher._apply(fn, *args, **kwargs)
+            self._teacher_text_cache = {}
+        return self
 
     def task_config(self) -> dict:
         return {**super().task_config(), "categories": self.categories,
@@ -161,9 +213,24 @@ class TrackingTask(VideoTask):
         ensembles = F.normalize(F.normalize(raw, dim=-1).unflatten(0, (len(names), -1)).mean(1), dim=-1)
         return ensembles, raw
 
-    def region_logits(self, tubes: Tensor, text: Tensor) -> Tensor:
-        """``tubes [K, T, 3, H, W]`` -> logits ``[K, C]`` against normalised ``text [C, D]``."""
-        embeddings = F.normalize(self.model.encode_video(tubes).video, dim=-1)
+    def teacher_category_embeddings(self, names: Sequence[str]) -> Tensor:
+        """``[C, D]`` normalised prompt-ensemble embeddings of ``names`` by the frozen teacher's
+        own text tower (cached: nothing of it trains)."""
+        key = tuple(names)
+        if key not in self._teacher_text_cache:
+            with torch.no_grad():
+                raw = self._region_teacher.encode_text(self.prompts(names))
+            self._teacher_text_cache[key] = F.normalize(
+                F.normalize(raw, dim=-1).unflatten(0, (len(names), -1)).mean(1), dim=-1)
+        return self._teacher_text_cache[key]
+
+    def region_embeddings(self, tubes: Tensor) -> Tensor:
+        """``tubes [K, T, 3, H, W]`` -> the paradigm's normalised joint-space embeddings ``[K, D]``."""
+        return F.normalize(self.model.encode_video(tubes).video, dim=-1)
+
+    def region_logits(self, embeddings: Tensor, text: Tensor) -> Tensor:
+        """Normalised region ``embeddings [K, D]`` -> logits ``[K, C]`` against normalised
+        ``text [C, D]``, at CLIP's temperature."""
         return self.model.logit_scale.exp() * embeddings @ text.t().to(embeddings.dtype)
 
     # ------------------------------------------------------------------ training
@@ -245,8 +312,16 @@ class TrackingTask(VideoTask):
             labels.append(base[self.categories[int(self.category_index(item, f"video {b}")[k])]])
             boxes = fill_boxes(item["boxes"][:, k][None].nan_to_num(0), item["visible"][:, k][None])
             tubes.append(masked_tubes(video[b], boxes.to(video.device))[0])
-        logits = self.region_logits(torch.stack(tubes), text)
-        return F.cross_entropy(logits.float(), torch.tensor(labels, device=logits.device))
+        tubes = torch.stack(tubes)
+        embeddings = self.region_embeddings(tubes)
+        logits = self.region_logits(embeddings, text)
+        loss = F.cross_entropy(logits.float(), torch.tensor(labels, device=logits.device))
+        if self._region_teacher is not None:
+            teacher = region_teacher_embeddings(self._region_teacher, tubes)
+            distill = (embeddings.float() - teacher).abs().sum(dim=-1).mean()
+            self.log("train/region_distill", distill.detach(), batch_size=len(tracks))
+            loss = loss + self.region_distill_weight * distill
+        return loss
 
     # ------------------------------------------------------------------ inference
     @torch.no_grad()
@@ -284,13 +359,28 @@ class TrackingTask(VideoTask):
         if not tubes:
             return
         tubes, owners = torch.cat(tubes), torch.tensor(owners)
-        embedded = torch.cat([F.normalize(self.model.encode_video(tubes[s:s + self.region_chunk]).video, dim=-1)
-                              for s in range(0, len(tubes), self.region_chunk)])
+        chunks = range(0, len(tubes), self.region_chunk)
+        embedded = taught = None
+        if self.region_naming != "teacher":
+            embedded = torch.cat([self.region_embeddings(tubes[s:s + self.region_chunk]) for s in chunks])
+        if self.region_naming != "trained":
+            taught = torch.cat([region_teacher_embeddings(self._region_teacher, tubes[s:s + self.region_chunk])
+                                for s in chunks])
         for i, result in enumerate(results):
             if result.num_tracks:
-                text = self.category_embeddings(list(vocabularies[i]))[0]
-                logits = self.model.logit_scale.exp() * embedded[owners == i] @ text.t().to(embedded.dtype)
-                result.set_categories(logits.float().softmax(dim=-1))
+                names, mine = list(vocabularies[i]), owners == i
+                probabilities = []
+                if embedded is not None:
+                    text = self.category_embeddings(names)[0]
+                    probabilities.append(self.region_logits(embedded[mine], text).float().softmax(dim=-1))
+                if taught is not None:
+                    text = self.teacher_category_embeddings(names)
+                    scale = self._region_teacher.logit_scale.exp()
+                    probabilities.append((scale * taught[mine] @ text.t().float()).softmax(dim=-1))
+                if len(probabilities) == 2:
+                    base = torch.tensor([n in self.base_categories for n in names], device=taught.device)
+                    probabilities = [vild_ensemble(*probabilities, base)]
+                result.set_categories(probabilities[0])
 
     def forward(self, video: Tensor, categories: Optional[Sequence[str]] = None) -> list[ClipTracks]:
         """:meth:`track` with one vocabulary (default: ``categories``) for every video."""
