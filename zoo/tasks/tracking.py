@@ -68,7 +68,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from zoo.interfaces import VideoFeatures
+from zoo.interfaces import VideoFeatures, mean_of_normalised
 from zoo.metrics.detection import FrameDetectionAP
 from zoo.metrics.teta import TrackEveryThingAccuracy, frames_from_tracks
 from zoo.registry import TASKS
@@ -84,6 +84,12 @@ from zoo.tasks.layers.tracker import TrackerSettings, track_clip
 
 REGION_NAMING = ("trained", "teacher", "ensemble")
 ENSEMBLE_WEIGHT = 2 / 3  # ViLD's lambda
+
+
+def prompt_ensembles(raw: Tensor, count: int) -> Tensor:
+    """CLIP's prompt ensembles: ``raw [count * templates, D]`` prompt embeddings (each name's
+    templates adjacent) -> ``[count, D]``, the normalised mean of the normalised embeddings."""
+    return F.normalize(mean_of_normalised(raw.unflatten(0, (count, -1))), dim=-1)
 
 
 def vild_ensemble(trained: Tensor, teacher: Tensor, base: Tensor, weight: float = ENSEMBLE_WEIGHT) -> Tensor:
@@ -210,8 +216,7 @@ class TrackingTask(VideoTask):
                 raw = self.model.encode_text(self.prompts(names))
             if cacheable:
                 self._text_cache[key] = raw.detach()
-        ensembles = F.normalize(F.normalize(raw, dim=-1).unflatten(0, (len(names), -1)).mean(1), dim=-1)
-        return ensembles, raw
+        return prompt_ensembles(raw, len(names)), raw
 
     def teacher_category_embeddings(self, names: Sequence[str]) -> Tensor:
         """``[C, D]`` normalised prompt-ensemble embeddings of ``names`` by the frozen teacher's
@@ -220,18 +225,19 @@ class TrackingTask(VideoTask):
         if key not in self._teacher_text_cache:
             with torch.no_grad():
                 raw = self._region_teacher.encode_text(self.prompts(names))
-            self._teacher_text_cache[key] = F.normalize(
-                F.normalize(raw, dim=-1).unflatten(0, (len(names), -1)).mean(1), dim=-1)
+            self._teacher_text_cache[key] = prompt_ensembles(raw, len(names))
         return self._teacher_text_cache[key]
 
     def region_embeddings(self, tubes: Tensor) -> Tensor:
         """``tubes [K, T, 3, H, W]`` -> the paradigm's normalised joint-space embeddings ``[K, D]``."""
         return F.normalize(self.model.encode_video(tubes).video, dim=-1)
 
-    def region_logits(self, embeddings: Tensor, text: Tensor) -> Tensor:
+    def region_logits(self, embeddings: Tensor, text: Tensor, logit_scale: Optional[Tensor] = None) -> Tensor:
         """Normalised region ``embeddings [K, D]`` -> logits ``[K, C]`` against normalised
-        ``text [C, D]``, at CLIP's temperature."""
-        return self.model.logit_scale.exp() * embeddings @ text.t().to(embeddings.dtype)
+        ``text [C, D]``, at CLIP's temperature (``logit_scale``, a log scale; default the
+        model's)."""
+        scale = self.model.logit_scale if logit_scale is None else logit_scale
+        return scale.exp() * embeddings @ text.t().to(embeddings.dtype)
 
     # ------------------------------------------------------------------ training
     def _require_categories(self, purpose: str) -> None:
@@ -374,9 +380,9 @@ class TrackingTask(VideoTask):
                     text = self.category_embeddings(names)[0]
                     probabilities.append(self.region_logits(embedded[mine], text).float().softmax(dim=-1))
                 if taught is not None:
-                    text = self.teacher_category_embeddings(names)
-                    scale = self._region_teacher.logit_scale.exp()
-                    probabilities.append((scale * taught[mine] @ text.t().float()).softmax(dim=-1))
+                    logits = self.region_logits(taught[mine], self.teacher_category_embeddings(names),
+                                                self._region_teacher.logit_scale)
+                    probabilities.append(logits.float().softmax(dim=-1))
                 if len(probabilities) == 2:
                     base = torch.tensor([n in self.base_categories for n in names], device=taught.device)
                     probabilities = [vild_ensemble(*probabilities, base)]

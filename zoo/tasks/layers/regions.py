@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from zoo.interfaces import mean_of_normalised
+
 
 def fill_boxes(boxes: Tensor, present: Tensor) -> Tensor:
     """``boxes [K, T, 4]`` with the rows where ``present [K, T]`` is False replaced by the
@@ -71,5 +73,4 @@ def region_teacher_embeddings(image_tower, tubes: Tensor) -> Tensor:
     k, t = tubes.shape[:2]
     with torch.no_grad():
         frames = image_tower.encode_image(tubes.flatten(0, 1)).unflatten(0, (k, t))
-    frames = F.normalize(frames.float(), dim=-1)
-    return F.normalize(frames.mean(dim=1), dim=-1)
+    return F.normalize(mean_of_normalised(frames.float()), dim=-1)
