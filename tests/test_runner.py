@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from zoo.bench.grid import RATES
+from zoo.bench.recipes import MARK
 from zoo.registry import PARADIGMS, TASKS
 from zoo.runner import expand_arguments, recipe_files
 
@@ -19,9 +21,13 @@ def test_every_task_and_paradigm_has_its_file_and_pairs_only_hold_pair_facts():
     assert sorted(p.stem for p in (CONFIGS / "paradigms").glob("*.yaml")) == sorted(PARADIGMS)
     for pair in (CONFIGS / "pairs").glob("*/*.yaml"):
         assert pair.parent.name in TASKS and pair.stem in PARADIGMS, pair
-        model = yaml.safe_load(pair.read_text())["model"]
+        text = pair.read_text()
+        model = yaml.safe_load(text)["model"]
         # a pair file never restates the paradigm's spec or the task's class
-        assert set(model) == {"init_args"} and not {"model", "optim"} & set(model["init_args"]), pair
+        assert set(model) == {"init_args"} and "model" not in model["init_args"], pair
+        # its only optimiser settings are the learning rates `zoo bench --write-recipes` chose, marked as such
+        if "optim" in model["init_args"]:
+            assert MARK in text and set(model["init_args"]["optim"]) <= set(RATES), pair
 
 
 def test_no_fact_is_stated_twice():

@@ -60,7 +60,9 @@ def pair_text(task: str, paradigm: str, existing: Optional[str], multiplier: flo
     if multiplier != 1:
         model = data.setdefault("model", {})
         init_args = model.setdefault("init_args", {})
-        init_args.setdefault("optim", {}).update({k: v for k, v in rates.items() if k in RATES and v is not None})
+        # a multiplied rate is written as the number it is (3e-4), not its float product's tail (0.00030000000000000003)
+        init_args.setdefault("optim", {}).update({k: float(f"{v:.6g}") for k, v in rates.items()
+                                                  if k in RATES and v is not None})
         grid_text = ", ".join(f"×{multiplier_label(m)}" for m in grid)
         generated = [
             f"{MARK}optim: the learning rates `zoo bench --task {task}` chose on the world's validation",

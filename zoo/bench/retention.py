@@ -14,6 +14,26 @@ from __future__ import annotations
 import torch
 
 
+def text_encoder(model):
+    """``texts -> [N, D]``: the model's own text tower, or -- for a model built without it (a task
+    and paradigm that never encode text, so the tower was never trained) -- that backbone's
+    pretrained tower, rebuilt and checked against the dropped tower's fingerprint."""
+    if model.has_text_tower:
+        return model.encode_text
+    from zoo.backbones.clip import create_backbone, entries_sha256
+
+    backbone = model.backbone
+    if backbone.pretrained is None:
+        raise ValueError(f"backbone {backbone.spec.id!r} was built with random weights and without its text tower: "
+                         "there is no text tower to measure zero-shot retention with (build it with text_tower=True)")
+    rebuilt = create_backbone(backbone.spec.id, pretrained=backbone.pretrained)
+    if backbone.text_sha256 is not None and entries_sha256(rebuilt.text_entries()) != backbone.text_sha256:
+        raise ValueError(f"the pretrained text tower of {backbone.spec.id!r} ({backbone.pretrained}) is not the "
+                         "one this model was built with; zero-shot retention cannot stand in for it")
+    device = next(model.parameters()).device
+    return rebuilt.to(device).eval().encode_text
+
+
 @torch.no_grad()
 def zero_shot_retention(model, num_stills: int = 350, batch_size: int = 50) -> dict[str, float]:
     """Zero-shot shape top-1 (%) of ``model`` (a ``VideoTextModel``) on static clips: held-out
@@ -24,7 +44,7 @@ def zero_shot_retention(model, num_stills: int = 350, batch_size: int = 50) -> d
     from zoo.data.world.synthetic import NOVEL_SHAPES, SyntheticWorld
 
     model.eval()
-    shapes, classifier = prompt_classifier(model.encode_text, attribute_prompts("shape"))
+    shapes, classifier = prompt_classifier(text_encoder(model), attribute_prompts("shape"))
     transform = VideoTransform(model.preprocess, train=False)
     world = SyntheticWorld("test", size=1)
     correct, novel_correct, novel_total = 0, 0, 0
