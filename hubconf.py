@@ -290,3 +290,120 @@ def partial_tracking_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("partial_tracking_tiny", pretrained, tag, **overrides)
+
+
+def partial_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    partial_tgrounding_tiny: task tgrounding, paradigm partial, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant lastk; hl_hit1 0.7159, hl_map 0.7730, map_avg 0.3442, map_iou0.5 0.7689, map_iou0.75 0.2476, miou 0.5890, r1_iou0.3 0.8984, r1_iou0.5 0.7310, r1_iou0.7 0.3111 on world/test (8 frames × 1 clip × 1 crop); 2,609,541 trainable / 10,687,238 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("partial_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def lora_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    lora_tgrounding_tiny: task tgrounding, paradigm lora, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant qv; hl_hit1 0.6905, hl_map 0.7591, map_avg 0.2323, map_iou0.5 0.5305, map_iou0.75 0.1617, miou 0.4877, r1_iou0.3 0.7468, r1_iou0.5 0.5214, r1_iou0.7 0.2381 on world/test (8 frames × 1 clip × 1 crop); 1,719,429 trainable / 10,711,814 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("lora_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def prompt_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    prompt_tgrounding_tiny: task tgrounding, paradigm prompt, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant vpt; hl_hit1 0.6698, hl_map 0.7443, map_avg 0.2647, map_iou0.5 0.5938, map_iou0.75 0.2024, miou 0.5254, r1_iou0.3 0.8310, r1_iou0.5 0.5833, r1_iou0.7 0.2690 on world/test (8 frames × 1 clip × 1 crop); 1,700,997 trainable / 10,693,382 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("prompt_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def partial_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    partial_stgrounding_tiny: task stgrounding, paradigm partial, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant lastk; m_gt_vIoU 0.6112, m_tIoU 0.6049, m_vIoU 0.3970, vIoU@0.3 0.6886, vIoU@0.5 0.3194 on world/test (8 frames × 1 clip × 1 crop); 1,826,054 trainable / 9,903,751 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("partial_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def lora_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    lora_stgrounding_tiny: task stgrounding, paradigm lora, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant qv; m_gt_vIoU 0.5739, m_tIoU 0.6014, m_vIoU 0.3703, vIoU@0.3 0.6267, vIoU@0.5 0.2655 on world/test (8 frames × 1 clip × 1 crop); 935,942 trainable / 9,928,327 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("lora_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def prompt_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    prompt_stgrounding_tiny: task stgrounding, paradigm prompt, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant vpt; m_gt_vIoU 0.5810, m_tIoU 0.6064, m_vIoU 0.3699, vIoU@0.3 0.6148, vIoU@0.5 0.2675 on world/test (8 frames × 1 clip × 1 crop); 917,510 trainable / 9,909,895 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("prompt_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def side_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    side_tracking_tiny: task tracking, paradigm side, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant evl; TETA 0.4565, LocA 0.4556, AssocA 0.5721, ClsA 0.3419, TETA_base 0.4846, LocA_base 0.5045, AssocA_base 0.5940, ClsA_base 0.3553, TETA_novel 0.3864, LocA_novel 0.3335, AssocA_novel 0.5173, ClsA_novel 0.3084, det_ap50 0.3291 on world/test (8 frames × 1 clip × 1 crop); 2,834,698 trainable / 11,827,083 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("side_tracking_tiny", pretrained, tag, **overrides)
+
+
+def adapter_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    adapter_tracking_tiny: task tracking, paradigm adapter, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant aim; TETA 0.4531, LocA 0.4637, AssocA 0.5814, ClsA 0.3141, TETA_base 0.4929, LocA_base 0.5240, AssocA_base 0.6140, ClsA_base 0.3407, TETA_novel 0.3534, LocA_novel 0.3128, AssocA_novel 0.4999, ClsA_novel 0.2476, det_ap50 0.3628 on world/test (8 frames × 1 clip × 1 crop); 924,298 trainable / 9,916,299 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("adapter_tracking_tiny", pretrained, tag, **overrides)
+
+
+def lora_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    lora_tracking_tiny: task tracking, paradigm lora, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant qv; TETA 0.4495, LocA 0.4577, AssocA 0.5810, ClsA 0.3098, TETA_base 0.4876, LocA_base 0.5151, AssocA_base 0.6075, ClsA_base 0.3400, TETA_novel 0.3544, LocA_novel 0.3141, AssocA_novel 0.5148, ClsA_novel 0.2342, det_ap50 0.3523 on world/test (8 frames × 1 clip × 1 crop); 722,890 trainable / 9,715,275 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("lora_tracking_tiny", pretrained, tag, **overrides)
