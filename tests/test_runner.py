@@ -58,8 +58,10 @@ def test_recipe_expands_to_task_paradigm_and_pair_files():
 def test_old_forms_are_rewritten_with_a_deprecation_warning():
     with pytest.warns(FutureWarning, match="use --recipe recognition/postnet"):
         args = expand_arguments(["--config", "configs/recognition/postnet.yaml"])
-    assert args == ["--config", str(CONFIGS / "tasks/recognition.yaml"),
-                    "--config", str(CONFIGS / "paradigms/postnet.yaml")]
+    # the composed recipe: task and paradigm files, then the pair file where the pair has one
+    assert args[:4] == ["--config", str(CONFIGS / "tasks/recognition.yaml"),
+                        "--config", str(CONFIGS / "paradigms/postnet.yaml")]
+    assert args[4:] == [x for path in recipe_files("recognition", "postnet")[2:] for x in ("--config", str(path))]
     with pytest.warns(FutureWarning, match="--model.init_args.variant moved"):
         assert expand_arguments(["--model.init_args.variant", "meanp"]) == [
             "--model.init_args.model.init_args.variant", "meanp"]

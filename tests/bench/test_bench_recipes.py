@@ -6,7 +6,10 @@ from zoo.bench.recipes import MARK, write_recipes
 
 
 def _summary(multiplier, rates, complete=True):
-    result = {"chosen_multiplier": multiplier, "rates": rates, "grid_complete": complete}
+    # validation: the chosen point far ahead of ×1 (a real choice; see the noise test below)
+    grid = [{"multiplier": m, "val": 0.6 if m == multiplier else 0.1} for m in (1.0, 3.0, 10.0)]
+    result = {"chosen_multiplier": multiplier, "rates": rates, "grid_complete": complete, "grid": grid,
+              "effective": {"val_size": 200}}
     return {"task": "recognition", "labellings": ["action", "appearance"], "grid": [1.0, 3.0, 10.0],
             "rows": [{"paradigm": "full", "labellings": {"action": result,
                                                          "appearance": {**result, "chosen_multiplier": 10.0}}},
@@ -39,3 +42,13 @@ def test_an_incomplete_grid_leaves_the_recipe_alone(tmp_path):
     summary = _summary(3.0, {"lr": 0.0003, "backbone_lr": 3e-05, "head_lr": None}, complete=False)
     assert write_recipes(summary, tmp_path) == []
     assert not (tmp_path / "pairs").exists()
+
+
+def test_a_gain_within_noise_leaves_the_recipe_alone(tmp_path):
+    """200 validation clips: ×1 at 0.15, so two standard errors of a difference are ~7 points."""
+    summary = _summary(3.0, {"lr": 0.0003, "backbone_lr": 3e-05, "head_lr": None})
+    for row, chosen in zip(summary["rows"], (0.20, 0.25)):  # full: +5 points (noise); lora: +10 (real)
+        row["labellings"]["action"] = {**row["labellings"]["action"], "effective": {"val_size": 200},
+                                       "grid": [{"multiplier": 1.0, "val": 0.15}, {"multiplier": 3.0, "val": chosen}]}
+    # by hand: 2 * sqrt((0.15*0.85 + 0.20*0.80) / 200) = 0.0758 > 0.05; with 0.25: 0.0807 < 0.10
+    assert [p.name for p in write_recipes(summary, tmp_path)] == ["lora.yaml"]

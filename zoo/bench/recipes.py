@@ -8,12 +8,16 @@ naming the summary they come from. The pair's other facts (``head: text``, ``num
 rates (multiplier 1) nothing is written -- the paradigm file already states them -- and a pair file
 left with no fact at all is removed.
 
+A chosen point that beats ×1 on validation by no more than two standard errors
+(:func:`clearly_better`; e.g. every point at chance) leaves the recipe alone: its win is noise.
+
 The grid always starts from the task and paradigm files (:func:`zoo.bench.grid.method_rates`),
 never from a pair file's rates, so regenerating is idempotent.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Optional
 
@@ -78,6 +82,23 @@ def pair_text(task: str, paradigm: str, existing: Optional[str], multiplier: flo
     return "\n".join(head + generated) + "\n" + yaml.safe_dump(data, sort_keys=False)
 
 
+def clearly_better(result: dict[str, Any]) -> bool:
+    """Whether a labelling's chosen point beats the method's own rates (×1) on *validation* by
+    more than two standard errors of the difference, each a binomial error of the headline on the
+    ``val_size`` clips (a proportion for every task with classes; for the others a conservative
+    stand-in). Validation sets are small: a smaller gain -- e.g. every point at chance, motion
+    actions on a budget too small to learn them -- is noise, and the recipe keeps its rates."""
+    scores = {g["multiplier"]: g.get("val") for g in result.get("grid", [])}
+    chosen, base = scores.get(result.get("chosen_multiplier")), scores.get(1.0)
+    n = (result.get("effective") or {}).get("val_size")
+    if chosen is None or base is None or not n:
+        return False
+    if not (0.0 <= chosen <= 1.0 and 0.0 <= base <= 1.0):
+        return chosen > base  # not a proportion: no binomial error to judge by
+    error = math.sqrt((chosen * (1 - chosen) + base * (1 - base)) / n)
+    return chosen - base > 2 * error
+
+
 def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> list[Path]:
     """Write the pair files of ``summary``'s task (module docstring); returns the paths changed."""
     root = Path(configs or configs_dir())
@@ -88,6 +109,8 @@ def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> li
         result = row["labellings"].get(recipe_labelling)
         if not result or not result.get("grid_complete"):
             continue  # a paradigm whose grid did not finish keeps its recipe
+        if result["chosen_multiplier"] != 1 and not clearly_better(result):
+            continue  # a gain within noise: the recipe keeps its rates
         path = root / "pairs" / task / f"{row['paradigm']}.yaml"
         existing = path.read_text() if path.is_file() else None
         text = pair_text(task, row["paradigm"], existing, result["chosen_multiplier"], result["rates"],
