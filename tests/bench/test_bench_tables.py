@@ -134,6 +134,18 @@ def test_the_section_is_generated_between_the_markers_and_checked(tmp_path):
     assert readme.read_text() == text  # idempotent
 
 
+def test_tracking_is_not_judged_on_motion_and_names_its_data():
+    """Tracking's categories are shapes (a single frame decides): no claim about motion, and its
+    runs are described by the recipe's data, not by a labelling it does not have."""
+    from zoo.bench.readme import task_block
+
+    summary = _summary("tracking", "TETA", [{"test/TETA": 0.45}], paradigms=("postnet", "lora"))
+    assert not any("Temporal modelling" in bullet for bullet in reading(summary))
+    assert "2 of 2 paradigms (the recipe's world data);" in task_block(summary)
+    grounding = _summary("tgrounding", "r1_iou0.5", [{"test/r1_iou0.5": 0.5}], paradigms=("postnet", "lora"))
+    assert "(the recipe's world data)" in task_block(grounding)
+
+
 def test_the_section_without_results_and_without_markers():
     assert "No task has been benched yet" in render_section([])
     with pytest.raises(ValueError, match="exactly once"):

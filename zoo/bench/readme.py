@@ -24,6 +24,13 @@ from typing import Any, Optional, Sequence
 from zoo.bench.grid import describe
 from zoo.bench.tables import fmt, fmt_spread, metric_label, summary_table, task_facts
 
+#: Tasks whose recipe data a single frame decides (tracking names objects by shape): the claim
+#: about motion is not judged on them.
+APPEARANCE_TASKS = frozenset({"tracking"})
+#: Tasks whose default world data is the motion-defined ``action`` labelling itself (classes,
+#: captions, questions about the action); the others' default data are grounding queries or tracks.
+ACTION_LABELLED_TASKS = frozenset({"recognition", "retrieval", "qa", "captioning"})
+
 START = "<!-- zoo-bench:start -->"
 END = "<!-- zoo-bench:end -->"
 SUMMARY_NAME = "summary.json"
@@ -97,7 +104,7 @@ def reading(summary: dict[str, Any]) -> list[str]:
                 f"{_named(task, best_frozen)} against best adapted-feature paradigm {_named(task, best_adapted)} "
                 f"({headline}, appearance labels; supported unless the adapted one is ahead by more than "
                 f"two standard errors).")
-    if "action" in labellings:
+    if "action" in labellings and task not in APPEARANCE_TASKS:
         temporal = [r for r in rows if r.get("order_sensitive")]
         framewise = [r for r in rows if r.get("order_sensitive") is False]
         best_temporal, best_framewise = _best(temporal, "action"), _best(framewise, "action")
@@ -106,7 +113,8 @@ def reading(summary: dict[str, Any]) -> list[str]:
             bullets.append(
                 f"*Temporal modelling is needed when motion decides*: {_verdict(ahead)} -- best "
                 f"order-sensitive paradigm {_named(task, best_temporal)} against best frame-wise "
-                f"(order-blind) paradigm {_named(task, best_framewise)} ({headline}, action labels; "
+                f"(order-blind) paradigm {_named(task, best_framewise)} ({headline}, "
+                f"{'action labels' if task in ACTION_LABELLED_TASKS else 'queries about motion events'}; "
                 f"supported when the order-sensitive one is ahead by more than two standard errors).")
     if "action" in labellings and "appearance" in labellings:
         gaps = [(row["paradigm"], row["labellings"]["appearance"]["headline"]["mean"]
@@ -160,6 +168,14 @@ def _machine_text(summary: dict[str, Any]) -> str:
     return ", ".join(parts) or "unrecorded"
 
 
+def _labels_text(summary: dict[str, Any]) -> str:
+    """What the runs were labelled with: the labellings, or the recipe's own data for a task
+    benched on its default world only (grounding queries, tracks)."""
+    if summary["labellings"] == ["action"] and summary["task"] not in ACTION_LABELLED_TASKS:
+        return "the recipe's world data"
+    return f"{', '.join(summary['labellings'])} labels"
+
+
 def task_block(summary: dict[str, Any], out_link: str = "benchmarks/results") -> str:
     """One task's part of the section."""
     task = summary["task"]
@@ -168,7 +184,7 @@ def task_block(summary: dict[str, Any], out_link: str = "benchmarks/results") ->
     lines = [
         f"### {task}, tuned per pair", "",
         f"`zoo bench --task {task}`: {len(summary['rows'])} of {len(summary['paradigms'])} paradigms "
-        f"({', '.join(summary['labellings'])} labels); each pair's learning rates scaled by {describe(summary['grid'])}, "
+        f"({_labels_text(summary)}); each pair's learning rates scaled by {describe(summary['grid'])}, "
         f"chosen on validation {metric_label(task, summary['headline'])} at seed {seeds[0]}, then tested at the "
         f"chosen point over seeds {', '.join(str(s) for s in seeds)} (mean ± sample sd where more than one "
         f"finished). Budget, the same for every run: {_budget_text(summary)}. {summary.get('runs', 0)} runs, "
