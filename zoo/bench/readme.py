@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from zoo.bench.grid import describe
-from zoo.bench.tables import fmt, fmt_spread, metric_label, summary_table, task_facts
+from zoo.bench.tables import fmt_spread, metric_label, summary_table, task_facts
 
 #: Tasks whose recipe data a single frame decides (tracking names objects by shape): the claim
 #: about motion is not judged on them.
