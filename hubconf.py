@@ -407,3 +407,55 @@ def lora_tracking_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("lora_tracking_tiny", pretrained, tag, **overrides)
+
+
+def side_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    side_retrieval_tiny: task retrieval, paradigm side, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant evl; t2v_mdr 119.0000, t2v_mnr 150.4110, t2v_r1 0.8500, t2v_r10 6.9000, t2v_r5 3.6000, v2t_mdr 135.0000, v2t_mnr 170.5050, v2t_r1 0.7000, v2t_r10 6.3000, v2t_r5 3.7000 on world/test (8 frames × 1 clip × 1 crop); 2,136,384 trainable / 11,128,769 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("side_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def partial_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    partial_retrieval_tiny: task retrieval, paradigm partial, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant lastk; t2v_mdr 76.0000, t2v_mnr 106.6325, t2v_r1 1.2500, t2v_r10 12.0000, t2v_r5 7.3500, v2t_mdr 79.0000, v2t_mnr 113.4450, v2t_r1 0.2000, v2t_r10 6.1000, v2t_r5 2.6000 on world/test (8 frames × 1 clip × 1 crop); 914,688 trainable / 8,992,385 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("partial_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def lora_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    lora_retrieval_tiny: task retrieval, paradigm lora, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant qv; t2v_mdr 75.0000, t2v_mnr 105.6015, t2v_r1 1.0000, t2v_r10 11.6000, t2v_r5 6.5000, v2t_mdr 77.0000, v2t_mnr 114.6530, v2t_r1 0.6000, v2t_r10 6.6000, v2t_r5 3.4667 on world/test (8 frames × 1 clip × 1 crop); 24,576 trainable / 9,016,961 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("lora_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def prompt_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    prompt_retrieval_tiny: task retrieval, paradigm prompt, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant vpt; t2v_mdr 86.0000, t2v_mnr 117.6200, t2v_r1 1.1500, t2v_r10 10.1000, t2v_r5 5.7000, v2t_mdr 92.5000, v2t_mnr 117.8860, v2t_r1 0.8000, v2t_r10 6.4000, v2t_r5 4.0667 on world/test (8 frames × 1 clip × 1 crop); 6,144 trainable / 8,998,529 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("prompt_retrieval_tiny", pretrained, tag, **overrides)
