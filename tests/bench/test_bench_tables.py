@@ -113,6 +113,25 @@ def test_the_reading_states_the_claims_with_their_numbers():
     assert bullets[4] == "- At chance on the appearance labels (†: within two binomial sd of chance): none."
 
 
+def test_a_proportion_on_one_seed_is_judged_by_its_binomial_error():
+    """Retrieval's R@1 is logged in percent: 6.0 and 2.0 on 500 test clips. By hand, the errors
+    are 100 * sqrt(p (1 - p) / 500): 1.0621 and 0.6261, so the difference needs 2 * 1.2329 = 2.47
+    points: 4.0 is ahead; 2.0 against 0.5 (error 0.3154; needs 1.40) is ahead too, 1.2 against
+    0.5 (0.4869; needs 1.16) is not. QA's 0.30 against 0.25 needs 2 * 0.0282 = 0.0564: not ahead.
+    CIDEr-D has no binomial error: no verdict."""
+    from zoo.bench.readme import compare
+
+    def result(mean, test_size=500):
+        return {"headline": {"mean": mean, "std": None, "n": 1}, "effective": {"test_size": test_size}}
+
+    assert compare("retrieval", result(6.0), result(2.0)) is True
+    assert compare("retrieval", result(2.0), result(0.5)) is True
+    assert compare("retrieval", result(1.2), result(0.5)) is False
+    assert compare("qa", result(0.30), result(0.25)) is False
+    assert compare("qa", result(0.31), result(0.25)) is True
+    assert compare("captioning", result(0.9), result(0.1)) is None
+
+
 def test_the_section_is_generated_between_the_markers_and_checked(tmp_path):
     out = tmp_path / "benchmarks" / "results"
     (out / "recognition").mkdir(parents=True)

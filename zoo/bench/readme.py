@@ -10,8 +10,8 @@ which of the survey's claims the numbers support, each with the numbers it rests
 
 The reading's rule for "A beats B": the difference of the headline means is larger than twice the
 standard error of that difference -- from the sample sd over seeds where there are several, else
-the binomial sd of an accuracy on the test clips; where neither exists the numbers are shown with
-no verdict.
+the binomial sd of a proportion (:data:`PROPORTION_TASKS`) on the test clips; where neither exists
+(CIDEr-D, m_vIoU, TETA on one seed) the numbers are shown with no verdict.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ APPEARANCE_TASKS = frozenset({"tracking"})
 #: Tasks whose default world data is the motion-defined ``action`` labelling itself (classes,
 #: captions, questions about the action); the others' default data are grounding queries or tracks.
 ACTION_LABELLED_TASKS = frozenset({"recognition", "retrieval", "qa", "captioning"})
+
+#: Tasks whose headline is a proportion of scored test items (top-1 of clips, QA accuracy of
+#: questions, text-to-video R@1 of captions, R1@0.5 of queries). Its binomial error counts the
+#: test clips, never more than the items scored, so the error errs large.
+PROPORTION_TASKS = frozenset({"recognition", "qa", "retrieval", "tgrounding"})
 
 START = "<!-- zoo-bench:start -->"
 END = "<!-- zoo-bench:end -->"
@@ -59,9 +64,10 @@ def _standard_error(task: str, result: dict[str, Any]) -> Optional[float]:
     if stats.get("std") is not None and stats.get("n", 0) > 1:
         return stats["std"] / math.sqrt(stats["n"])
     test_size = (result.get("effective") or {}).get("test_size")
-    if result.get("num_classes") and test_size and task_facts(task)[0] == 100.0:
-        p = min(max(stats["mean"], 0.0), 1.0)
-        return math.sqrt(p * (1 - p) / test_size)
+    if task in PROPORTION_TASKS and test_size:
+        unit = 1.0 if task_facts(task)[0] == 100.0 else 100.0  # a fraction, or a percent (retrieval)
+        p = min(max(stats["mean"] / unit, 0.0), 1.0)
+        return unit * math.sqrt(p * (1 - p) / test_size)
     return None
 
 
