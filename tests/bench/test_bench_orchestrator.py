@@ -122,6 +122,25 @@ def test_bench_resumes_without_redoing_finished_runs(tmp_path):
     assert [row["paradigm"] for row in summary["rows"]] == ["postnet", "lora", "side"]
 
 
+def test_a_finished_bench_deletes_the_feature_caches_unless_told_to_keep_them(tmp_path):
+    """The caches take gigabytes per task and labelling; a resumed bench rebuilds them."""
+    chunk = tmp_path / "cache" / "0123abcd" / "chunk-0-0.bin"
+    args = bench_args(tmp_path, "--paradigms", "postnet", "--labellings", "action", "--lr-grid", "1")
+    for keep in (True, False):
+        chunk.parent.mkdir(parents=True, exist_ok=True)
+        chunk.write_bytes(b"0" * 1024)
+        args.keep_cache = keep
+        said = []
+        bench(args, runner=FakeRunner(default_score), say=said.append)
+        assert chunk.is_file() == keep
+        assert any("removed the feature caches" in line for line in said) != keep
+    chunk.parent.mkdir(parents=True)
+    chunk.write_bytes(b"0")
+    args.summary_only, args.keep_cache = True, False
+    bench(args, runner=FakeRunner(default_score), say=quiet)
+    assert chunk.is_file()  # --summary-only touches nothing
+
+
 def test_a_run_another_bench_finished_meanwhile_is_not_run_again(tmp_path):
     argv = ["--paradigms", "lora", "--labellings", "action", "--lr-grid", "1,3", "--seeds", "0"]
     other = FakeRunner(default_score)

@@ -199,6 +199,7 @@ def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, b
     """Train, validate, test and measure one run; returns its measurements (module docstring)."""
     from zoo.bench.flops import count_gflops
     from zoo.bench.retention import zero_shot_retention
+    from zoo.bench.run import CACHE_FOLDER
 
     torch.set_num_threads(threads)
     root = out / task / "lightning"
@@ -215,7 +216,7 @@ def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, b
     model.zero_grad(set_to_none=True)
     model.eval()
     gflops = count_gflops(model.model.encode_video, probe["video"][:1])
-    cached = cache and use_cache(cli, probe, out / "cache")
+    cached = cache and use_cache(cli, probe, out / CACHE_FOLDER)
     model.train()
     load_before = os.getloadavg()
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,6 +46,8 @@ from zoo.registry import PARADIGMS, TASKS
 #: ``appearance`` is the themed world, where shape and count questions need a single frame.
 DEFAULT_LABELLINGS = {"recognition": ("action", "appearance"), "retrieval": ("action", "appearance"),
                       "qa": ("action", "appearance")}
+#: The feature caches of the frozen-feature runs, under ``--out`` (``zoo.bench.measure`` builds them).
+CACHE_FOLDER = "cache"
 BUDGET_KEYS = ("train_size", "val_size", "test_size", "epochs", "batch_size", "num_frames", "test_clips")
 #: ``zoo bench --perf`` (zoo/bench/perf.py) reads these; the bench itself leaves them to the recipe.
 PERF_DEFAULTS = {"batch_size": 32, "num_frames": 8, "train_size": 2000, "val_size": 100}
@@ -179,7 +182,22 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
                                method_rates(task, row["paradigm"]).scaled(result["chosen_multiplier"]), seed)
                 if open_for_runs():
                     ensure(spec, ledger, budget, args, runner, say)
+    if not args.summary_only and not args.keep_cache:
+        drop_caches(Path(args.out) / CACHE_FOLDER, say)
     return write_summary(args, ledger, budget, paradigms, labellings, grid, seeds)
+
+
+def drop_caches(folder: Path, say: Callable[[str], None]) -> None:
+    """Delete the feature caches the runs built (``<out>/cache``) once a bench is done. They hold
+    every epoch's augmented features of every clip, block features included for side-tuning:
+    gigabytes per task and labelling (68 GB for recognition, retrieval and QA at 600 clips × 3
+    epochs here, which filled this machine's disk). A resumed bench rebuilds what it needs;
+    ``--keep-cache`` keeps them."""
+    if not folder.is_dir():
+        return
+    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+    shutil.rmtree(folder)
+    say(f"removed the feature caches in {folder} ({size / 2 ** 30:.1f} GiB; --keep-cache keeps them)")
 
 
 def write_summary(args: argparse.Namespace, ledger: Ledger, budget: dict, paradigms: list[str],
@@ -245,6 +263,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="Lightning precision (auto: bf16 where the hardware computes it natively)")
     parser.add_argument("--no-cache", dest="cache", action="store_false",
                         help="frozen-feature paradigms train from pixels, not from the feature cache")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="keep the feature caches when the bench is done (default: delete them; they take "
+                             "gigabytes per task and labelling)")
     parser.add_argument("--zero-shot-stills", type=int, default=350, metavar="N",
                         help="still clips of the zero-shot retention measurement (0: skip it); a "
                              "measurement, not part of the budget: it changes no training")
