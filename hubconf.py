@@ -459,3 +459,55 @@ def prompt_retrieval_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("prompt_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def postnet_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    postnet_qa_tiny: task qa, paradigm postnet, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant seqtransf; acc 0.2164, acc_action 0.0000, acc_appearance 0.4800, acc_colour 0.0720, acc_count 0.4800, acc_direction 0.4700, acc_motion 0.1505, acc_shape 0.0600, oov_rate 0.0000 on world/test (8 frames × 1 clip × 1 crop); 868,388 trainable / 9,860,773 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("postnet_qa_tiny", pretrained, tag, **overrides)
+
+
+def side_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    side_qa_tiny: task qa, paradigm side, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant evl; acc 0.1756, acc_action 0.0040, acc_appearance 0.3580, acc_colour 0.0120, acc_count 0.3580, acc_direction 0.4440, acc_motion 0.1300, acc_shape 0.0600, oov_rate 0.0000 on world/test (8 frames × 1 clip × 1 crop); 2,207,588 trainable / 11,199,973 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("side_qa_tiny", pretrained, tag, **overrides)
+
+
+def partial_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    partial_qa_tiny: task qa, paradigm partial, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant lastk; acc 0.2052, acc_action 0.0000, acc_appearance 0.4500, acc_colour 0.0780, acc_count 0.4500, acc_direction 0.4640, acc_motion 0.1440, acc_shape 0.0340, oov_rate 0.0000 on world/test (8 frames × 1 clip × 1 crop); 985,892 trainable / 9,063,589 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("partial_qa_tiny", pretrained, tag, **overrides)
+
+
+def prompt_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    prompt_qa_tiny: task qa, paradigm prompt, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant vpt; acc 0.1928, acc_action 0.0000, acc_appearance 0.4560, acc_colour 0.0180, acc_count 0.4560, acc_direction 0.4440, acc_motion 0.1270, acc_shape 0.0460, oov_rate 0.0000 on world/test (8 frames × 1 clip × 1 crop); 77,348 trainable / 9,069,733 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("prompt_qa_tiny", pretrained, tag, **overrides)
