@@ -511,3 +511,55 @@ def prompt_qa_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("prompt_qa_tiny", pretrained, tag, **overrides)
+
+
+def side_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    side_captioning_tiny: task captioning, paradigm side, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant evl; Bleu_1 0.3840, Bleu_2 0.1381, Bleu_3 0.0538, Bleu_4 0.0000, CIDEr 0.2446, ROUGE_L 0.3135 on world/test (8 frames × 1 clip × 1 crop); 2,712,512 trainable / 11,704,897 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("side_captioning_tiny", pretrained, tag, **overrides)
+
+
+def partial_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    partial_captioning_tiny: task captioning, paradigm partial, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant lastk; Bleu_1 0.3966, Bleu_2 0.1724, Bleu_3 0.0583, Bleu_4 0.0000, CIDEr 0.2774, ROUGE_L 0.3128 on world/test (8 frames × 1 clip × 1 crop); 1,490,816 trainable / 9,568,513 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("partial_captioning_tiny", pretrained, tag, **overrides)
+
+
+def lora_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    lora_captioning_tiny: task captioning, paradigm lora, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant qv; Bleu_1 0.3896, Bleu_2 0.1692, Bleu_3 0.0576, Bleu_4 0.0000, CIDEr 0.3160, ROUGE_L 0.3097 on world/test (8 frames × 1 clip × 1 crop); 600,704 trainable / 9,593,089 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("lora_captioning_tiny", pretrained, tag, **overrides)
+
+
+def prompt_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    prompt_captioning_tiny: task captioning, paradigm prompt, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant vpt; Bleu_1 0.3639, Bleu_2 0.1184, Bleu_3 0.0454, Bleu_4 0.0000, CIDEr 0.1963, ROUGE_L 0.2986 on world/test (8 frames × 1 clip × 1 crop); 582,272 trainable / 9,574,657 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("prompt_captioning_tiny", pretrained, tag, **overrides)
