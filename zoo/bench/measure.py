@@ -47,6 +47,8 @@ from zoo.runner import recipe_files, resolve_precision, run_cli
 
 LABELLINGS = ("action", "appearance")
 #: The data overrides of each labelling (``action``: the recipe's own data).
+#: The feature caches of the frozen-feature runs, under ``--out`` (``zoo bench`` deletes them when done).
+CACHE_FOLDER = "cache"
 LABELLING_DATA = {"action": {}, "appearance": {"label": "appearance"}}
 
 
@@ -199,7 +201,6 @@ def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, b
     """Train, validate, test and measure one run; returns its measurements (module docstring)."""
     from zoo.bench.flops import count_gflops
     from zoo.bench.retention import zero_shot_retention
-    from zoo.bench.run import CACHE_FOLDER
 
     torch.set_num_threads(threads)
     root = out / task / "lightning"

@@ -46,8 +46,6 @@ from zoo.registry import PARADIGMS, TASKS
 #: ``appearance`` is the themed world, where shape and count questions need a single frame.
 DEFAULT_LABELLINGS = {"recognition": ("action", "appearance"), "retrieval": ("action", "appearance"),
                       "qa": ("action", "appearance")}
-#: The feature caches of the frozen-feature runs, under ``--out`` (``zoo.bench.measure`` builds them).
-CACHE_FOLDER = "cache"
 BUDGET_KEYS = ("train_size", "val_size", "test_size", "epochs", "batch_size", "num_frames", "test_clips")
 #: ``zoo bench --perf`` (zoo/bench/perf.py) reads these; the bench itself leaves them to the recipe.
 PERF_DEFAULTS = {"batch_size": 32, "num_frames": 8, "train_size": 2000, "val_size": 100}
@@ -183,6 +181,8 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
                 if open_for_runs():
                     ensure(spec, ledger, budget, args, runner, say)
     if not args.summary_only and not args.keep_cache:
+        from zoo.bench.measure import CACHE_FOLDER
+
         drop_caches(Path(args.out) / CACHE_FOLDER, say)
     return write_summary(args, ledger, budget, paradigms, labellings, grid, seeds)
 
