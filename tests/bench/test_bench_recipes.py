@@ -52,3 +52,21 @@ def test_a_gain_within_noise_leaves_the_recipe_alone(tmp_path):
                                        "grid": [{"multiplier": 1.0, "val": 0.15}, {"multiplier": 3.0, "val": chosen}]}
     # by hand: 2 * sqrt((0.15*0.85 + 0.20*0.80) / 200) = 0.0758 > 0.05; with 0.25: 0.0807 < 0.10
     assert [p.name for p in write_recipes(summary, tmp_path)] == ["lora.yaml"]
+
+
+def test_a_choice_only_one_seed_learns_is_not_taken(tmp_path):
+    """recognition x adapter, action labels: ×1 at 0.085; ×10 at 0.315 on seed 0 but 0.13 on seeds
+    1 and 2. By hand: seed 0 alone is clearly better (0.23 > 2 * sqrt(0.315*0.685/200 +
+    0.085*0.915/200) = 0.078); over the seeds the mean is 0.1917, its sd 0.1068, so the error of the
+    difference is sqrt(0.1068**2 / 3 + 0.085*0.915/200) = 0.0648 and 0.1067 < 2 * 0.0648."""
+    summary = _summary(10.0, {"lr": 0.01, "backbone_lr": 0.01, "head_lr": None})
+    row = summary["rows"][1]  # lora stands in
+    row["labellings"]["action"] = {**row["labellings"]["action"],
+                                   "grid": [{"multiplier": 1.0, "val": 0.085}, {"multiplier": 10.0, "val": 0.315}]}
+    summary["rows"] = [row]
+    assert [p.name for p in write_recipes(summary, tmp_path)] == ["lora.yaml"]
+    row["labellings"]["action"]["val_at_choice"] = {"mean": 0.19166, "std": 0.10681, "n": 3,
+                                                    "values": [0.315, 0.13, 0.13]}
+    # the seed-0 choice written before goes back to the method's rates (a file left empty goes)
+    assert [p.name for p in write_recipes(summary, tmp_path)] == ["lora.yaml"]
+    assert not (tmp_path / "pairs" / "recognition" / "lora.yaml").exists()

@@ -84,19 +84,27 @@ def pair_text(task: str, paradigm: str, existing: Optional[str], multiplier: flo
 
 def clearly_better(result: dict[str, Any]) -> bool:
     """Whether a labelling's chosen point beats the method's own rates (×1) on *validation* by
-    more than two standard errors of the difference, each a binomial error of the headline on the
+    more than two standard errors of the difference. The ×1 point's error is binomial on the
     ``val_size`` clips (a proportion for every task with classes; for the others a conservative
-    stand-in). Validation sets are small: a smaller gain -- e.g. every point at chance, motion
-    actions on a budget too small to learn them -- is noise, and the recipe keeps its rates."""
+    stand-in); the chosen point's is the same at one seed, and the standard error of the mean over
+    seeds where further seeds ran there (``val_at_choice``), so a choice that only one seed
+    learns is not taken. A smaller gain -- e.g. every point at chance -- is noise, and the recipe
+    keeps its rates."""
     scores = {g["multiplier"]: g.get("val") for g in result.get("grid", [])}
     chosen, base = scores.get(result.get("chosen_multiplier")), scores.get(1.0)
     n = (result.get("effective") or {}).get("val_size")
     if chosen is None or base is None or not n:
         return False
-    if not (0.0 <= chosen <= 1.0 and 0.0 <= base <= 1.0):
-        return chosen > base  # not a proportion: no binomial error to judge by
-    error = math.sqrt((chosen * (1 - chosen) + base * (1 - base)) / n)
-    return chosen - base > 2 * error
+    seeds = result.get("val_at_choice") or {}
+    if seeds.get("n", 0) > 1 and seeds.get("std") is not None:
+        chosen, chosen_error = seeds["mean"], seeds["std"] / math.sqrt(seeds["n"])
+    elif 0.0 <= chosen <= 1.0:
+        chosen_error = math.sqrt(chosen * (1 - chosen) / n)
+    else:
+        return chosen > base  # not a proportion: no error to judge by
+    if not 0.0 <= base <= 1.0:
+        return chosen > base
+    return chosen - base > 2 * math.sqrt(chosen_error ** 2 + base * (1 - base) / n)
 
 
 def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> list[Path]:
@@ -109,11 +117,12 @@ def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> li
         result = row["labellings"].get(recipe_labelling)
         if not result or not result.get("grid_complete"):
             continue  # a paradigm whose grid did not finish keeps its recipe
-        if result["chosen_multiplier"] != 1 and not clearly_better(result):
-            continue  # a gain within noise: the recipe keeps its rates
+        multiplier = result["chosen_multiplier"]
+        if multiplier != 1 and not clearly_better(result):
+            multiplier = 1.0  # a gain within noise: the method's rates (a previous bench's go)
         path = root / "pairs" / task / f"{row['paradigm']}.yaml"
         existing = path.read_text() if path.is_file() else None
-        text = pair_text(task, row["paradigm"], existing, result["chosen_multiplier"], result["rates"],
+        text = pair_text(task, row["paradigm"], existing, multiplier, result["rates"],
                          summary["grid"], f"configs/paradigms/{row['paradigm']}.yaml")
         if text == existing:
             continue

@@ -66,6 +66,8 @@ def labelling_result(runs: list[dict[str, Any]], headline: str, grid: Sequence[f
     return {
         "grid": points, "grid_complete": complete, "chosen_multiplier": chosen, "rates": best["rates"],
         "val_headline": best["val"], "seeds": [r["seed"] for r in at_choice],
+        # validation at the choice over every seed run there: whether the choice holds beyond seed 0
+        "val_at_choice": spread([v for r in at_choice if (v := headline_of(r, headline, "val")) is not None]),
         "headline": metrics.get(f"test/{headline}", spread([])), "metrics": metrics,
         "groups": at_choice[0].get("groups", []) if at_choice else [],
         "checkpoint": next((r.get("checkpoint") for r in at_choice if r["seed"] == seeds[0]), None),
