@@ -9,7 +9,8 @@ rates (multiplier 1) nothing is written -- the paradigm file already states them
 left with no fact at all is removed.
 
 A chosen point that beats ×1 on validation by no more than two standard errors
-(:func:`clearly_better`; e.g. every point at chance) leaves the recipe alone: its win is noise.
+(:func:`clearly_better`; e.g. every point at chance, or a point only one of its seeds learns)
+counts as ×1: its win is noise, so the pair keeps its method's rates (a previous bench's go).
 
 The grid always starts from the task and paradigm files (:func:`zoo.bench.grid.method_rates`),
 never from a pair file's rates, so regenerating is idempotent.
