@@ -47,9 +47,9 @@ from zoo.runner import recipe_files, resolve_precision, run_cli
 
 LABELLINGS = ("action", "appearance")
 #: The data overrides of each labelling (``action``: the recipe's own data).
+LABELLING_DATA = {"action": {}, "appearance": {"label": "appearance"}}
 #: The feature caches of the frozen-feature runs, under ``--out`` (``zoo bench`` deletes them when done).
 CACHE_FOLDER = "cache"
-LABELLING_DATA = {"action": {}, "appearance": {"label": "appearance"}}
 
 
 class TrainThroughput(Callback):

@@ -17,11 +17,11 @@ the binomial sd of a proportion (:data:`PROPORTION_TASKS`) on the test clips; wh
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from zoo.bench.grid import describe
+from zoo.bench.summary import ahead, binomial_error, seeds_error
 from zoo.bench.tables import fmt_spread, metric_label, summary_table, task_facts
 
 #: Tasks whose recipe data a single frame decides (tracking names objects by shape): the claim
@@ -61,13 +61,13 @@ def _standard_error(task: str, result: dict[str, Any]) -> Optional[float]:
     stats = result["headline"]
     if stats.get("mean") is None:
         return None
-    if stats.get("std") is not None and stats.get("n", 0) > 1:
-        return stats["std"] / math.sqrt(stats["n"])
+    over_seeds = seeds_error(stats)
+    if over_seeds is not None:
+        return over_seeds
     test_size = (result.get("effective") or {}).get("test_size")
     if task in PROPORTION_TASKS and test_size:
         unit = 1.0 if task_facts(task)[0] == 100.0 else 100.0  # a fraction, or a percent (retrieval)
-        p = min(max(stats["mean"] / unit, 0.0), 1.0)
-        return unit * math.sqrt(p * (1 - p) / test_size)
+        return unit * binomial_error(min(max(stats["mean"] / unit, 0.0), 1.0), test_size)
     return None
 
 
@@ -76,7 +76,7 @@ def compare(task: str, a: dict[str, Any], b: dict[str, Any]) -> Optional[bool]:
     se_a, se_b = _standard_error(task, a), _standard_error(task, b)
     if se_a is None or se_b is None:
         return None
-    return a["headline"]["mean"] - b["headline"]["mean"] > 2 * math.sqrt(se_a ** 2 + se_b ** 2)
+    return ahead(a["headline"]["mean"], se_a, b["headline"]["mean"], se_b)
 
 
 def _best(rows: Sequence[dict[str, Any]], labelling: str) -> Optional[tuple[str, dict[str, Any]]]:

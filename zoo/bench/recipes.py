@@ -18,13 +18,13 @@ never from a pair file's rates, so regenerating is idempotent.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Optional
 
 import yaml
 
 from zoo.bench.grid import RATES, multiplier_label
+from zoo.bench.summary import ahead, binomial_error, seeds_error
 from zoo.hub.paths import configs_dir
 
 MARK = "# [zoo bench] "
@@ -97,15 +97,16 @@ def clearly_better(result: dict[str, Any]) -> bool:
     if chosen is None or base is None or not n:
         return False
     seeds = result.get("val_at_choice") or {}
-    if seeds.get("n", 0) > 1 and seeds.get("std") is not None:
-        chosen, chosen_error = seeds["mean"], seeds["std"] / math.sqrt(seeds["n"])
+    chosen_error = seeds_error(seeds)
+    if chosen_error is not None:
+        chosen = seeds["mean"]
     elif 0.0 <= chosen <= 1.0:
-        chosen_error = math.sqrt(chosen * (1 - chosen) / n)
+        chosen_error = binomial_error(chosen, n)
     else:
         return chosen > base  # not a proportion: no error to judge by
     if not 0.0 <= base <= 1.0:
         return chosen > base
-    return chosen - base > 2 * math.sqrt(chosen_error ** 2 + base * (1 - base) / n)
+    return ahead(chosen, chosen_error, base, binomial_error(base, n))
 
 
 def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> list[Path]:

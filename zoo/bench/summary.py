@@ -31,12 +31,32 @@ def spread(values: Sequence[float]) -> dict[str, Any]:
             "n": len(values), "values": values}
 
 
+def binomial_error(p: float, n: int) -> float:
+    """The binomial standard error of a proportion ``p`` measured on ``n`` items."""
+    return math.sqrt(p * (1 - p) / n)
+
+
+def seeds_error(stats: dict[str, Any]) -> Optional[float]:
+    """The standard error of a :func:`spread`'s mean over seeds (sample sd / sqrt(n)); None with
+    fewer than two values."""
+    if stats.get("std") is None or stats.get("n", 0) < 2:
+        return None
+    return stats["std"] / math.sqrt(stats["n"])
+
+
+def ahead(a: float, error_a: float, b: float, error_b: float) -> bool:
+    """The bench's rule for "``a`` beats ``b``": the difference is larger than two standard errors
+    of the difference. The README's reading (:mod:`zoo.bench.readme`) and the recipe writer
+    (:mod:`zoo.bench.recipes`) both judge by it."""
+    return a - b > 2 * math.sqrt(error_a ** 2 + error_b ** 2)
+
+
 def chance_level(num_classes: Optional[int], test_size: Optional[int]) -> Optional[dict[str, float]]:
     """Chance top-1 and the bound under which a mean counts as chance (two binomial sd)."""
     if not num_classes or not test_size:
         return None
     p = 1.0 / num_classes
-    return {"chance": p, "bound": p + 2 * math.sqrt(p * (1 - p) / test_size)}
+    return {"chance": p, "bound": p + 2 * binomial_error(p, test_size)}
 
 
 def headline_of(run: dict[str, Any], headline: str, split: str) -> Optional[float]:
