@@ -256,3 +256,57 @@ def test_chance_flag_uses_two_binomial_sd_on_the_test_clips():
     summary = summarise("recognition", [record(spec, {}, measured(spec, 0.11, 0.12))], headline="top1",
                         paradigms=["lora"], labellings=["action"], grid=(1.0,), seeds=[0])
     assert summary["rows"][0]["labellings"]["action"]["at_chance"] is True
+
+
+def test_runs_at_rates_a_method_no_longer_has_are_left_out_of_the_summary(tmp_path, monkeypatch):
+    """A paradigm file that gains a rate (distill's ``head_lr``) makes its old runs stand for no
+    grid point: the bench runs the new points and the summary counts the old ones as superseded."""
+    import zoo.bench.run
+
+    args = bench_args(tmp_path, "--paradigms", "postnet,lora", "--labellings", "action", "--lr-grid", "1,3",
+                      "--seeds", "0")
+    bench(args, runner=FakeRunner(default_score), say=quiet)
+    original = zoo.bench.run.method_rates
+
+    def with_head_rate(task, paradigm, configs=None):
+        rates = original(task, paradigm, configs)
+        return Rates(rates.lr, rates.backbone_lr, 1e-3) if paradigm == "lora" else rates
+
+    monkeypatch.setattr(zoo.bench.run, "method_rates", with_head_rate)
+    again = FakeRunner(lambda spec: (0.9, 0.8) if spec.multiplier == 1.0 else (0.1, 0.1))
+    summary = bench(args, runner=again, say=quiet)
+    assert [s.key for s in again.calls] == ["action/lora/m1/s0", "action/lora/m3/s0"]
+    assert all(s.rates.head_lr == pytest.approx(1e-3 * s.multiplier) for s in again.calls)
+    written = json.loads((tmp_path / "recognition" / "summary.json").read_text())
+    assert written["runs"] == 4 and written["superseded_runs"] == 2
+    lora = next(row for row in summary["rows"] if row["paradigm"] == "lora")["labellings"]["action"]
+    assert lora["chosen_multiplier"] == 1.0 and lora["headline"]["values"] == [0.8]
+    assert lora["rates"]["head_lr"] == pytest.approx(1e-3)
+
+
+def test_throughput_is_compared_on_the_cpu_most_runs_ran_on():
+    """Runs from two machines: each paradigm's throughput is its median on the task's most common
+    CPU; a paradigm with no run there keeps its own and names its CPU."""
+    runs = []
+    for paradigm, points in (("postnet", ((1.0, "A", 10.0), (3.0, "A", 12.0), (10.0, "B", 99.0))),
+                             ("lora", ((1.0, "A", 4.0), (3.0, "B", 50.0), (10.0, None, 70.0))),
+                             ("side", ((1.0, "B", 30.0), (3.0, "B", 34.0)))):
+        for multiplier, cpu, speed in points:
+            spec = RunSpec("recognition", "action", paradigm, multiplier, Rates(1e-3, 1e-5).scaled(multiplier), 0)
+            line = record(spec, {}, measured(spec, 0.5, 0.5))
+            line["train_clips_per_second"] = speed
+            if cpu is not None:
+                line["cpu"] = cpu
+            runs.append(line)
+    summary = summarise("recognition", runs, headline="top1", paradigms=["postnet", "lora", "side"],
+                        labellings=["action"], grid=(1.0, 3.0, 10.0), seeds=[0])
+    assert summary["cpus"] == {"A": 3, "B": 4, "unrecorded": 1} and summary["throughput_cpu"] == "B"
+    speeds = {row["paradigm"]: (row["train_clips_per_second"], row["throughput_cpu"]) for row in summary["rows"]}
+    assert speeds == {"postnet": (99.0, "B"), "lora": (50.0, "B"), "side": (32.0, "B")}
+    summary["throughput_cpu"] = "A"  # as if most had run on A: side has no run there
+    for row in summary["rows"]:
+        row["throughput_cpu"] = "A" if row["paradigm"] != "side" else "B"
+    from zoo.bench.tables import summary_table
+
+    cells = {line.split("|")[1].strip(): line for line in summary_table(summary).splitlines()[2:]}
+    assert "32.0 (on B)" in cells["side"] and "(on " not in cells["postnet"]

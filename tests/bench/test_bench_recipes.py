@@ -70,3 +70,16 @@ def test_a_choice_only_one_seed_learns_is_not_taken(tmp_path):
     # the seed-0 choice written before goes back to the method's rates (a file left empty goes)
     assert [p.name for p in write_recipes(summary, tmp_path)] == ["lora.yaml"]
     assert not (tmp_path / "pairs" / "recognition" / "lora.yaml").exists()
+
+
+def test_a_percent_headline_is_judged_by_its_binomial_error_too(tmp_path):
+    """Retrieval's R@1 is a proportion stored in percent, 200 validation clips. ×1 at 1.7 %: ×3 at
+    2.375 % is within noise (by hand: 2 * sqrt(0.017*0.983/200 + 0.02375*0.97625/200) * 100 =
+    2.81 > 0.675); ×3 at 12 % is not (2 * sqrt(0.017*0.983/200 + 0.12*0.88/200) * 100 = 4.93 < 10.3)."""
+    summary = _summary(3.0, {"lr": 0.003, "backbone_lr": 3e-05, "head_lr": None})
+    summary["task"] = "retrieval"
+    for row, chosen in zip(summary["rows"], (2.375, 12.0)):
+        row["labellings"]["action"] = {**row["labellings"]["action"],
+                                       "grid": [{"multiplier": 1.0, "val": 1.7}, {"multiplier": 3.0, "val": chosen}]}
+    assert [p.name for p in write_recipes(summary, tmp_path)] == ["lora.yaml"]
+    assert (tmp_path / "pairs" / "retrieval" / "lora.yaml").is_file()

@@ -180,3 +180,10 @@ def test_the_repository_readme_section_is_current():
     if START not in (root / "README.md").read_text():
         pytest.skip("the README has no bench section yet")
     assert check(root / "benchmarks" / "results", root / "README.md") == []
+
+
+def test_runs_from_two_machines_name_both_and_the_throughput_machine():
+    summary = _benched()
+    summary.update(cpus={"Intel Xeon": 16, "AMD EPYC": 10}, throughput_cpu="Intel Xeon")
+    block = render_section([summary])
+    assert "on Intel Xeon (16 runs) and AMD EPYC (10 runs); throughput compared on Intel Xeon, 2 cores" in block

@@ -13,6 +13,7 @@ whose clips a single frame classifies; ``action``: the recipe's own data). It me
 - trainable / total parameters; GFLOPs per view (``zoo/bench/flops.py``: one multiply-add = one
   FLOP); training throughput (clips/s over the optimisation steps: forward, backward, update;
   data loading excluded) and the process's peak resident memory (each run is a fresh process);
+  ``cpu``, the processor it ran on (the summary compares throughput on one machine only);
   activation memory per clip (bytes autograd saves for backward in one training step / batch size,
   parameters excluded);
 - ``cached``: whether the run trained from the frozen-feature cache (``zoo.data.cache``). Frozen-
@@ -200,6 +201,7 @@ def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, b
             zero_shot_stills: int = 350) -> dict[str, Any]:
     """Train, validate, test and measure one run; returns its measurements (module docstring)."""
     from zoo.bench.flops import count_gflops
+    from zoo.bench.perf import machine
     from zoo.bench.retention import zero_shot_retention
 
     torch.set_num_threads(threads)
@@ -248,7 +250,7 @@ def run_one(task: str, paradigm: str, labelling: str, rates: Rates, seed: int, b
                       "test_size": datamodule.sizes.get("test") if hasattr(datamodule, "sizes") else None,
                       "epochs": trainer.max_epochs, "batch_size": datamodule.batch_size,
                       "num_frames": model.model.num_frames, "test_clips": datamodule.test_clips},
-        "precision": str(trainer.precision), "torch_threads": torch.get_num_threads(),
+        "precision": str(trainer.precision), "torch_threads": torch.get_num_threads(), "cpu": machine()["cpu"],
         "protocol": f"{model.model.num_frames} frames x {datamodule.test_clips} clips x {datamodule.test_crops} crop",
         "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
     }

@@ -10,8 +10,10 @@ which of the survey's claims the numbers support, each with the numbers it rests
 
 The reading's rule for "A beats B": the difference of the headline means is larger than twice the
 standard error of that difference -- from the sample sd over seeds where there are several, else
-the binomial sd of a proportion (:data:`PROPORTION_TASKS`) on the test clips; where neither exists
-(CIDEr-D, m_vIoU, TETA on one seed) the numbers are shown with no verdict.
+the binomial sd of a proportion (a task whose ``headline_is_proportion``) on the test clips (never
+more than the items scored, so the error errs large); where neither exists (CIDEr-D, m_vIoU, TETA
+on one seed) the numbers are shown with no verdict. Which claims apply to a task, and how its data
+are named, come from the task class (``recipe_cue``, ``action_labelled``).
 """
 
 from __future__ import annotations
@@ -21,20 +23,8 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from zoo.bench.grid import describe
-from zoo.bench.summary import ahead, binomial_error, seeds_error
+from zoo.bench.summary import ahead, headline_error, seeds_error
 from zoo.bench.tables import fmt_spread, metric_label, summary_table, task_facts
-
-#: Tasks whose recipe data a single frame decides (tracking names objects by shape): the claim
-#: about motion is not judged on them.
-APPEARANCE_TASKS = frozenset({"tracking"})
-#: Tasks whose default world data is the motion-defined ``action`` labelling itself (classes,
-#: captions, questions about the action); the others' default data are grounding queries or tracks.
-ACTION_LABELLED_TASKS = frozenset({"recognition", "retrieval", "qa", "captioning"})
-
-#: Tasks whose headline is a proportion of scored test items (top-1 of clips, QA accuracy of
-#: questions, text-to-video R@1 of captions, R1@0.5 of queries). Its binomial error counts the
-#: test clips, never more than the items scored, so the error errs large.
-PROPORTION_TASKS = frozenset({"recognition", "qa", "retrieval", "tgrounding"})
 
 START = "<!-- zoo-bench:start -->"
 END = "<!-- zoo-bench:end -->"
@@ -56,6 +46,15 @@ def load_summaries(out: Path) -> list[dict[str, Any]]:
     return [s for s in summaries if s.get("rows")]
 
 
+def _facts(task: str) -> type:
+    """The registered task class whose facts the reading uses (``headline_is_proportion``,
+    ``action_labelled``, ``recipe_cue``: :class:`zoo.tasks.base.VideoTask`)."""
+    import zoo.tasks  # noqa: F401  (registers the tasks)
+    from zoo.registry import TASKS
+
+    return TASKS.class_of(task)
+
+
 def _standard_error(task: str, result: dict[str, Any]) -> Optional[float]:
     """The standard error of a labelling's headline mean (module docstring), or None."""
     stats = result["headline"]
@@ -64,11 +63,7 @@ def _standard_error(task: str, result: dict[str, Any]) -> Optional[float]:
     over_seeds = seeds_error(stats)
     if over_seeds is not None:
         return over_seeds
-    test_size = (result.get("effective") or {}).get("test_size")
-    if task in PROPORTION_TASKS and test_size:
-        unit = 1.0 if task_facts(task)[0] == 100.0 else 100.0  # a fraction, or a percent (retrieval)
-        return unit * binomial_error(min(max(stats["mean"] / unit, 0.0), 1.0), test_size)
-    return None
+    return headline_error(task, stats["mean"], (result.get("effective") or {}).get("test_size"))
 
 
 def compare(task: str, a: dict[str, Any], b: dict[str, Any]) -> Optional[bool]:
@@ -110,7 +105,7 @@ def reading(summary: dict[str, Any]) -> list[str]:
                 f"{_named(task, best_frozen)} against best adapted-feature paradigm {_named(task, best_adapted)} "
                 f"({headline}, appearance labels; supported unless the adapted one is ahead by more than "
                 f"two standard errors).")
-    if "action" in labellings and task not in APPEARANCE_TASKS:
+    if "action" in labellings and _facts(task).recipe_cue == "motion":
         temporal = [r for r in rows if r.get("order_sensitive")]
         framewise = [r for r in rows if r.get("order_sensitive") is False]
         best_temporal, best_framewise = _best(temporal, "action"), _best(framewise, "action")
@@ -120,7 +115,7 @@ def reading(summary: dict[str, Any]) -> list[str]:
                 f"*Temporal modelling is needed when motion decides*: {_verdict(ahead)} -- best "
                 f"order-sensitive paradigm {_named(task, best_temporal)} against best frame-wise "
                 f"(order-blind) paradigm {_named(task, best_framewise)} ({headline}, "
-                f"{'action labels' if task in ACTION_LABELLED_TASKS else 'queries about motion events'}; "
+                f"{'action labels' if _facts(task).action_labelled else 'queries about motion events'}; "
                 f"supported when the order-sensitive one is ahead by more than two standard errors).")
     if "action" in labellings and "appearance" in labellings:
         gaps = [(row["paradigm"], row["labellings"]["appearance"]["headline"]["mean"]
@@ -164,7 +159,13 @@ def _budget_text(summary: dict[str, Any]) -> str:
 
 def _machine_text(summary: dict[str, Any]) -> str:
     machine = summary.get("machine") or {}
-    parts = [str(machine["cpu"])] if machine.get("cpu") else []
+    cpus = summary.get("cpus") or {}
+    if len(cpus) > 1:  # runs from several machines: each with its count; throughput from one
+        parts = [" and ".join(f"{cpu} ({count} run{'s' if count != 1 else ''})" for cpu, count in cpus.items())
+                 + f"; throughput compared on {summary['throughput_cpu']}"]
+    else:  # one machine: the runs' own, else (runs that did not record it) where the summary was written
+        cpu = next((c for c in cpus if c != "unrecorded"), machine.get("cpu"))
+        parts = [str(cpu)] if cpu else []
     if machine.get("cores"):
         parts.append(f"{machine['cores']} cores")
     if summary.get("threads"):
@@ -177,7 +178,7 @@ def _machine_text(summary: dict[str, Any]) -> str:
 def _labels_text(summary: dict[str, Any]) -> str:
     """What the runs were labelled with: the labellings, or the recipe's own data for a task
     benched on its default world only (grounding queries, tracks)."""
-    if summary["labellings"] == ["action"] and summary["task"] not in ACTION_LABELLED_TASKS:
+    if summary["labellings"] == ["action"] and not _facts(summary["task"]).action_labelled:
         return "the recipe's world data"
     return f"{', '.join(summary['labellings'])} labels"
 

@@ -24,7 +24,7 @@ from typing import Any, Optional
 import yaml
 
 from zoo.bench.grid import RATES, multiplier_label
-from zoo.bench.summary import ahead, binomial_error, seeds_error
+from zoo.bench.summary import ahead, binomial_error, headline_error, seeds_error
 from zoo.hub.paths import configs_dir
 
 MARK = "# [zoo bench] "
@@ -83,30 +83,35 @@ def pair_text(task: str, paradigm: str, existing: Optional[str], multiplier: flo
     return "\n".join(head + generated) + "\n" + yaml.safe_dump(data, sort_keys=False)
 
 
-def clearly_better(result: dict[str, Any]) -> bool:
+def clearly_better(task: str, result: dict[str, Any]) -> bool:
     """Whether a labelling's chosen point beats the method's own rates (×1) on *validation* by
     more than two standard errors of the difference. The ×1 point's error is binomial on the
-    ``val_size`` clips (a proportion for every task with classes; for the others a conservative
-    stand-in); the chosen point's is the same at one seed, and the standard error of the mean over
-    seeds where further seeds ran there (``val_at_choice``), so a choice that only one seed
-    learns is not taken. A smaller gain -- e.g. every point at chance -- is noise, and the recipe
-    keeps its rates."""
+    ``val_size`` clips (:func:`~zoo.bench.summary.headline_error`: a proportion's -- top-1,
+    accuracy, R@1 in percent, R1@0.5 -- in its own unit; for a headline in [0, 1] that is none
+    (CIDEr-D, m_vIoU, TETA) the same formula, a conservative stand-in); the chosen point's is the
+    same at one seed, and the standard error of the mean over seeds where further seeds ran there
+    (``val_at_choice``), so a choice that only one seed learns is not taken. A smaller gain --
+    e.g. every point at chance -- is noise, and the recipe keeps its rates."""
     scores = {g["multiplier"]: g.get("val") for g in result.get("grid", [])}
     chosen, base = scores.get(result.get("chosen_multiplier")), scores.get(1.0)
     n = (result.get("effective") or {}).get("val_size")
     if chosen is None or base is None or not n:
         return False
+
+    def one_seed_error(value: float) -> Optional[float]:
+        error = headline_error(task, value, n)
+        return binomial_error(value, n) if error is None and 0.0 <= value <= 1.0 else error
+
     seeds = result.get("val_at_choice") or {}
     chosen_error = seeds_error(seeds)
     if chosen_error is not None:
         chosen = seeds["mean"]
-    elif 0.0 <= chosen <= 1.0:
-        chosen_error = binomial_error(chosen, n)
     else:
-        return chosen > base  # not a proportion: no error to judge by
-    if not 0.0 <= base <= 1.0:
-        return chosen > base
-    return ahead(chosen, chosen_error, base, binomial_error(base, n))
+        chosen_error = one_seed_error(chosen)
+    base_error = one_seed_error(base)
+    if chosen_error is None or base_error is None:
+        return chosen > base  # no error to judge by
+    return ahead(chosen, chosen_error, base, base_error)
 
 
 def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> list[Path]:
@@ -120,7 +125,7 @@ def write_recipes(summary: dict[str, Any], configs: Optional[Path] = None) -> li
         if not result or not result.get("grid_complete"):
             continue  # a paradigm whose grid did not finish keeps its recipe
         multiplier = result["chosen_multiplier"]
-        if multiplier != 1 and not clearly_better(result):
+        if multiplier != 1 and not clearly_better(task, result):
             multiplier = 1.0  # a gain within noise: the method's rates (a previous bench's go)
         path = root / "pairs" / task / f"{row['paradigm']}.yaml"
         existing = path.read_text() if path.is_file() else None

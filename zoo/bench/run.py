@@ -168,7 +168,7 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
     for spec in progress(specs, f"zoo bench {task}: grid runs (finished ones are skipped)", total=len(specs)):
         if open_for_runs():
             ensure(spec, ledger, budget, args, runner, say)
-    summary = summarise(task, ledger.results(budget), headline=TASKS.class_of(task).headline,
+    summary = summarise(task, current(task, ledger.results(budget))[0], headline=TASKS.class_of(task).headline,
                         paradigms=paradigms, labellings=labellings, grid=grid, seeds=seeds)
     for labelling in labellings:
         for row in summary["rows"]:
@@ -185,6 +185,13 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
 
         drop_caches(Path(args.out) / CACHE_FOLDER, say)
     return write_summary(args, ledger, budget, paradigms, labellings, grid, seeds)
+
+
+def current(task: str, runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The runs at today's grid rates and the number left out (:func:`zoo.bench.summary.current_runs`)."""
+    from zoo.bench.summary import current_runs
+
+    return current_runs(runs, lambda paradigm, multiplier: method_rates(task, paradigm).scaled(multiplier))
 
 
 def drop_caches(folder: Path, say: Callable[[str], None]) -> None:
@@ -208,9 +215,9 @@ def write_summary(args: argparse.Namespace, ledger: Ledger, budget: dict, paradi
     from zoo.bench.tables import summary_markdown
 
     task, out = args.task, Path(args.out) / args.task
-    runs = ledger.results(budget)
+    runs, superseded = current(task, ledger.results(budget))
     loads = [r["load_average"][0] for r in runs if r.get("load_average")]
-    extra = {"budget": budget, "threads": args.threads, "runs": len(runs),
+    extra = {"budget": budget, "threads": args.threads, "runs": len(runs), "superseded_runs": superseded,
              "bench_seconds": round(sum(r.get("wall_seconds", 0.0) for r in runs)),
              "load_average_mean": round(sum(loads) / len(loads), 2) if loads else None,
              "machine": machine()}

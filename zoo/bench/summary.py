@@ -5,8 +5,11 @@ labelling a row holds the grid (every multiplier's rates and validation headline
 multiplier and its rates, the seeds run at it, and the test metrics over those seeds -- mean,
 sample standard deviation and the values (the headline separately). Cost columns (trainable and
 total parameters, GFLOPs per view, training clips/s, peak RSS, activation MB per clip) come from
-the paradigm's runs: the parameters and FLOPs are the model's; throughput is the median over its
-runs and memory their maximum, all measured on the same machine in the same bench.
+the paradigm's runs: the parameters and FLOPs are the model's; memory is the maximum over its runs,
+and throughput the median over its runs on the task's **throughput CPU** -- the processor most of
+the task's runs ran on (each run records its ``cpu``), so paradigms are compared on one machine. A
+paradigm with no run there takes its own runs' median and names their CPU (``throughput_cpu``);
+the tables mark it. ``cpus`` counts the runs per processor.
 
 ``at_chance`` flags a labelling whose headline mean is within two binomial standard deviations of
 chance (``1 / num_classes`` on ``test_size`` clips) -- only for tasks with classes.
@@ -14,9 +17,10 @@ chance (``1 / num_classes`` on ``test_size`` clips) -- only for tasks with class
 
 from __future__ import annotations
 
+import collections
 import math
 import statistics
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from zoo.bench.grid import choose
 
@@ -34,6 +38,20 @@ def spread(values: Sequence[float]) -> dict[str, Any]:
 def binomial_error(p: float, n: int) -> float:
     """The binomial standard error of a proportion ``p`` measured on ``n`` items."""
     return math.sqrt(p * (1 - p) / n)
+
+
+def headline_error(task: str, value: float, n: int) -> Optional[float]:
+    """The binomial standard error of one seed's headline ``value`` measured on ``n`` clips, in
+    the headline's own unit, for a task whose headline is a proportion (``headline_is_proportion``
+    on its class: a fraction, or a percent such as retrieval's recalls); None for any other."""
+    import zoo.tasks  # noqa: F401  (registers the tasks)
+    from zoo.registry import TASKS
+
+    cls = TASKS.class_of(task)
+    if not cls.headline_is_proportion or not n:
+        return None
+    unit = 1.0 if cls.percent else 100.0  # ``percent``: stored as a fraction, shown ×100
+    return unit * binomial_error(min(max(value / unit, 0.0), 1.0), n)
 
 
 def seeds_error(stats: dict[str, Any]) -> Optional[float]:
@@ -102,6 +120,8 @@ def summarise(task: str, runs: list[dict[str, Any]], *, headline: str, paradigms
     """``summary.json`` of a task's bench (module docstring); ``extra`` adds top-level fields
     (budget, machine, wall time ...)."""
     rows = []
+    cpus = collections.Counter(cpu_of(r) for r in runs if r["status"] == "ok")
+    throughput_cpu = cpus.most_common(1)[0][0] if cpus else None
     for paradigm in paradigms:
         own = [r for r in runs if r["paradigm"] == paradigm]
         ok = [r for r in own if r["status"] == "ok"]
@@ -109,8 +129,10 @@ def summarise(task: str, runs: list[dict[str, Any]], *, headline: str, paradigms
             continue
         row: dict[str, Any] = {"paradigm": paradigm}
         if ok:
+            timed = [r for r in ok if cpu_of(r) == throughput_cpu] or ok
             row.update({k: ok[0][k] for k in COST_KEYS if k in ok[0]})
-            row.update(train_clips_per_second=statistics.median(r["train_clips_per_second"] for r in ok),
+            row.update(train_clips_per_second=statistics.median(r["train_clips_per_second"] for r in timed),
+                       throughput_cpu=cpu_of(timed[0]),
                        peak_rss_mb=max(r["peak_rss_mb"] for r in ok),
                        activation_mb_per_clip=ok[0]["activation_mb_per_clip"],
                        cached=any(r.get("cached") for r in ok),
@@ -128,4 +150,21 @@ def summarise(task: str, runs: list[dict[str, Any]], *, headline: str, paradigms
             row["labellings"][labelling] = result
         rows.append(row)
     return {"task": task, "headline": headline, "labellings": list(labellings), "grid": list(grid),
-            "seeds": list(seeds), "paradigms": list(paradigms), **(extra or {}), "rows": rows}
+            "seeds": list(seeds), "paradigms": list(paradigms), **(extra or {}), "cpus": dict(cpus),
+            "throughput_cpu": throughput_cpu, "rows": rows}
+
+
+def cpu_of(run: dict[str, Any]) -> str:
+    """The processor a run ran on (``"unrecorded"`` for a run whose line does not say)."""
+    return run.get("cpu") or "unrecorded"
+
+
+def current_runs(runs: list[dict[str, Any]],
+                 rates_at: Callable[[str, float], Any]) -> tuple[list[dict[str, Any]], int]:
+    """The runs whose learning rates are still their grid point's, and how many are not.
+
+    ``rates_at(paradigm, multiplier)`` gives a point's rates today (:func:`zoo.bench.grid.method_rates`
+    scaled). A run recorded before a method's rates changed (e.g. a paradigm file gained a
+    ``head_lr``) stands for no grid point any more: it is left out of the summary, not mixed in."""
+    kept = [r for r in runs if r["rates"] == rates_at(r["paradigm"], r["multiplier"]).to_dict()]
+    return kept, len(runs) - len(kept)

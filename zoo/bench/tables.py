@@ -89,8 +89,11 @@ def summary_table(summary: dict[str, Any]) -> str:
         cells += [multiplier_label(results[lab]["chosen_multiplier"]) if lab in results else "n/a"
                   for lab in labellings]
         if "trainable_params" in row:
+            # a paradigm with no run on the task's throughput CPU names the CPU of its own figure
+            elsewhere = row.get("throughput_cpu") not in (None, summary.get("throughput_cpu"))
             cells += [f"{row['trainable_params']:,} / {row['total_params']:,}", f"{row['gflops_per_view']:.2f}",
-                      f"{row['train_clips_per_second']:.1f}" + (" (cached)" if row.get("cached") else ""),
+                      f"{row['train_clips_per_second']:.1f}" + (" (cached)" if row.get("cached") else "")
+                      + (f" (on {row['throughput_cpu']})" if elsewhere else ""),
                       f"{row['peak_rss_mb']:.0f}", f"{row['activation_mb_per_clip']:.2f}"]
         else:
             cells += ["n/a"] * 5

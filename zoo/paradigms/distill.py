@@ -34,7 +34,6 @@ and the weight averaging (SWA) after training.
 
 from __future__ import annotations
 
-import copy
 from typing import Optional, Sequence
 
 import torch
@@ -42,6 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo.backbones.clip import Backbone
+from zoo.backbones.frozen_copy import FrozenCopies
 from zoo.interfaces import VideoFeatures
 from zoo.paradigms.layers.framewise import FrameWiseModel
 from zoo.registry import PARADIGMS
@@ -71,10 +71,11 @@ def cosine_distance(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tenso
 
 
 @PARADIGMS.register
-class FeatureDistillation(FrameWiseModel):
+class FeatureDistillation(FrozenCopies, FrameWiseModel):
     """A fine-tuned CLIP student kept close to the frozen CLIP teacher (FROSTER)."""
 
     paradigm = "distill"
+    frozen_copy_names = ("_teacher",)
     family = "frozen features"
     summary = "a video student matched to the frozen image-language teacher, plus the task loss"
     variants = ("feature",)
@@ -85,10 +86,7 @@ class FeatureDistillation(FrameWiseModel):
         if not distill_weight >= 0:
             raise ValueError(f"distill_weight must be non-negative, got {distill_weight}")
         self.distill_weight = float(distill_weight)
-        teacher = copy.deepcopy(backbone).requires_grad_(False).eval()
-        # Plain attribute, not a submodule: never saved, never optimised (see ``_apply``).
-        object.__setattr__(self, "_teacher", teacher)
-        self._teacher_text_cache: Optional[tuple[tuple, torch.Tensor]] = None
+        self.hold_frozen_copy("_teacher", backbone)  # zoo.backbones.frozen_copy: never saved, never optimised
         backbone.requires_grad_(True)
         self.video_projector = ResidualProjection(backbone.embed_dim)
         self.text_projector = ResidualProjection(backbone.embed_dim)
@@ -107,8 +105,7 @@ class FeatureDistillation(FrameWiseModel):
 
     def release_teacher(self) -> None:
         """Free the teacher (inference does not need it)."""
-        self._teacher = None
-        self._teacher_text_cache = None
+        self.release_frozen_copy("_teacher")
 
     @property
     def uses_text(self) -> bool:
@@ -120,23 +117,13 @@ class FeatureDistillation(FrameWiseModel):
         super().drop_text_tower()
         if self._teacher is not None:
             self._teacher.drop_text_tower()
-            self._teacher_text_cache = None
-
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        if getattr(self, "_teacher", None) is not None:
-            self._teacher._apply(fn, *args, **kwargs)
-            self._teacher_text_cache = None
-        return self
+            self.forget_frozen_text()
 
     def teacher_text(self, texts: Sequence[str]) -> torch.Tensor:
-        """``[N, D]`` teacher text features, cached for the last list of texts (class prompts
-        repeat every step)."""
-        key = tuple(texts)
-        if self._teacher_text_cache is None or self._teacher_text_cache[0] != key:
-            with torch.no_grad():
-                self._teacher_text_cache = (key, self.teacher.encode_text(list(texts)))
-        return self._teacher_text_cache[1]
+        """``[N, D]`` teacher text features, cached per list of texts (class prompts repeat every
+        step: :meth:`~zoo.backbones.frozen_copy.FrozenCopies.frozen_text`)."""
+        _ = self.teacher  # a released teacher's error, not the cache's
+        return self.frozen_text("_teacher", texts)
 
     # ------------------------------------------------------------------ the loss
     def encode_video(self, video: torch.Tensor) -> VideoFeatures:

@@ -137,6 +137,15 @@ class VideoTask(L.LightningModule):
     percent: ClassVar[bool] = True
     decimals: ClassVar[int] = 1
     columns: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: the headline is a proportion of scored test items (top-1 of clips, R@1 of captions ...):
+    #: ``zoo bench``'s reading may judge one seed by its binomial error (:mod:`zoo.bench.readme`)
+    headline_is_proportion: ClassVar[bool] = False
+    #: the world recipe's data is the motion-defined action labelling itself (classes, captions or
+    #: questions about the action), not grounding queries or tracks made from it
+    action_labelled: ClassVar[bool] = False
+    #: what decides the world recipe's data: ``"motion"`` (the actions), or ``"appearance"`` (a
+    #: single frame does, e.g. tracks named by shape): the bench's motion claim is not judged there
+    recipe_cue: ClassVar[str] = "motion"
     #: the annotation keys of the standard batch this task reads beyond ``video``, ``video_id``,
     #: ``frame_times`` and ``valid`` (``None``: all); the CLI's datamodule produces only these
     batch_keys: ClassVar[Optional[tuple[str, ...]]] = None

@@ -89,6 +89,7 @@ class CaptioningTask(VideoTask):
     batch_keys = ("captions",)
     summary = "video captioning: a generated sentence"
     headline = "CIDEr"
+    action_labelled = True
     percent = True  # coco-caption's values, printed x100 as papers do (CIDEr-D too)
     decimals = 1
     columns = (("CIDEr-D", "CIDEr"), ("BLEU-4", "Bleu_4"), ("ROUGE-L", "ROUGE_L"),

@@ -117,6 +117,8 @@ class QATask(VideoTask):
     batch_keys = ("question", "answer", "answer_index", "question_type", "choices", "question_id")
     summary = "video question answering: open-ended or multiple choice"
     headline = "acc"
+    headline_is_proportion = True
+    action_labelled = True
     columns = (("accuracy", "acc"),)
 
     def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,

@@ -65,6 +65,8 @@ class RecognitionTask(VideoTask):
     batch_keys = ("label", "labels")
     summary = "action recognition: closed-set head or text classifier (zero-shot)"
     headline = "top1"
+    headline_is_proportion = True
+    action_labelled = True
     columns = (("top-1", "top1"), ("top-5", "top5"), ("mean-class", "mean_class"))
 
     def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,

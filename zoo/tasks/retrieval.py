@@ -166,6 +166,8 @@ class RetrievalTask(VideoTask):
     batch_keys = ("captions", "texts")
     summary = "text-video retrieval: joint video / text embeddings"
     headline = "t2v_r1"
+    headline_is_proportion = True
+    action_labelled = True
     percent = False  # R@K are logged in % already
     columns = (("t2v R@1", "t2v_r1"), ("t2v R@5", "t2v_r5"), ("t2v R@10", "t2v_r10"),
                ("t2v MdR", "t2v_mdr"), ("v2t R@1", "v2t_r1"), ("v2t R@5", "v2t_r5"))

@@ -61,13 +61,13 @@ list the batch's ``categories`` (any names: the vocabulary is an input, so a tas
 
 from __future__ import annotations
 
-import copy
 from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from zoo.backbones.frozen_copy import FrozenCopies
 from zoo.interfaces import VideoFeatures, mean_of_normalised
 from zoo.metrics.detection import FrameDetectionAP
 from zoo.metrics.teta import TrackEveryThingAccuracy, frames_from_tracks
@@ -102,7 +102,7 @@ def vild_ensemble(trained: Tensor, teacher: Tensor, base: Tensor, weight: float 
 
 
 @TASKS.register
-class TrackingTask(VideoTask):
+class TrackingTask(FrozenCopies, VideoTask):
     """Open-vocabulary multi-object tracking over any paradigm (see the module docstring).
 
     Args (besides :class:`~zoo.tasks.base.VideoTask`'s):
@@ -133,9 +133,11 @@ class TrackingTask(VideoTask):
     """
 
     task = "tracking"
+    frozen_copy_names = ("_region_teacher",)
     batch_keys = ("tracks", "categories")
     summary = "open-vocabulary tracking: boxes, track ids and categories from text"
     headline = "TETA"
+    recipe_cue = "appearance"
     columns = (("TETA", "TETA"), ("LocA", "LocA"), ("AssocA", "AssocA"), ("ClsA", "ClsA"),
                ("TETA base", "TETA_base"), ("ClsA base", "ClsA_base"),
                ("TETA novel", "TETA_novel"), ("ClsA novel", "ClsA_novel"), ("AP@0.5", "det_ap50"))
@@ -169,14 +171,11 @@ class TrackingTask(VideoTask):
             raise ValueError(f"region_naming must be one of {REGION_NAMING}, got {region_naming!r}")
         self.prompt_templates = templates
         self.region_distill_weight, self.region_naming = float(region_distill_weight), region_naming
-        teacher = None
+        self.release_frozen_copy("_region_teacher")
         if self.region_distill_weight > 0 or region_naming != "trained":
-            teacher = copy.deepcopy(self.model.backbone).requires_grad_(False).eval()
-            if region_naming == "trained" and teacher.has_text_tower:
-                teacher.drop_text_tower()  # distillation compares image embeddings only
-        # Plain attribute, not a submodule: never saved, never optimised (see ``_apply``).
-        object.__setattr__(self, "_region_teacher", teacher)
-        self._teacher_text_cache: dict[tuple[str, ...], Tensor] = {}
+            # zoo.backbones.frozen_copy: never saved, never optimised; distillation alone compares
+            # image embeddings only, so it keeps no text tower
+            self.hold_frozen_copy("_region_teacher", self.model.backbone, text_tower=region_naming != "trained")
         self.tracker = TrackerSettings.coerce(tracker)
         self.hparams["tracker"] = self.tracker.to_dict()
         self.detector = FrameDetector(self.model.token_dim, self.model.grid, num_queries=num_queries,
@@ -188,13 +187,6 @@ class TrackingTask(VideoTask):
         self.association_weight, self.association_temperature = association_weight, association_temperature
         self.class_weight, self.region_batch, self.region_chunk = class_weight, region_batch, region_chunk
         self._text_cache: dict[tuple[str, ...], Tensor] = {}
-
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        if getattr(self, "_region_teacher", None) is not None:
-            self._region_teacher._apply(fn, *args, **kwargs)
-            self._teacher_text_cache = {}
-        return self
 
     def task_config(self) -> dict:
         return {**super().task_config(), "categories": self.categories,
@@ -221,12 +213,7 @@ class TrackingTask(VideoTask):
     def teacher_category_embeddings(self, names: Sequence[str]) -> Tensor:
         """``[C, D]`` normalised prompt-ensemble embeddings of ``names`` by the frozen teacher's
         own text tower (cached: nothing of it trains)."""
-        key = tuple(names)
-        if key not in self._teacher_text_cache:
-            with torch.no_grad():
-                raw = self._region_teacher.encode_text(self.prompts(names))
-            self._teacher_text_cache[key] = prompt_ensembles(raw, len(names))
-        return self._teacher_text_cache[key]
+        return prompt_ensembles(self.frozen_text("_region_teacher", self.prompts(names)), len(names))
 
     def region_embeddings(self, tubes: Tensor) -> Tensor:
         """``tubes [K, T, 3, H, W]`` -> the paradigm's normalised joint-space embeddings ``[K, D]``."""
