@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from zoo.bench.grid import describe
-from zoo.bench.summary import ahead, headline_error, seeds_error
+from zoo.bench.summary import ahead, headline_error, seeds_error, task_class
 from zoo.bench.tables import fmt_spread, metric_label, summary_table, task_facts
 
 START = "<!-- zoo-bench:start -->"
@@ -44,15 +44,6 @@ def load_summaries(out: Path) -> list[dict[str, Any]]:
                                   p.parent.name))
     summaries = [json.loads(p.read_text()) for p in found]
     return [s for s in summaries if s.get("rows")]
-
-
-def _facts(task: str) -> type:
-    """The registered task class whose facts the reading uses (``headline_is_proportion``,
-    ``action_labelled``, ``recipe_cue``: :class:`zoo.tasks.base.VideoTask`)."""
-    import zoo.tasks  # noqa: F401  (registers the tasks)
-    from zoo.registry import TASKS
-
-    return TASKS.class_of(task)
 
 
 def _standard_error(task: str, result: dict[str, Any]) -> Optional[float]:
@@ -105,7 +96,7 @@ def reading(summary: dict[str, Any]) -> list[str]:
                 f"{_named(task, best_frozen)} against best adapted-feature paradigm {_named(task, best_adapted)} "
                 f"({headline}, appearance labels; supported unless the adapted one is ahead by more than "
                 f"two standard errors).")
-    if "action" in labellings and _facts(task).recipe_cue == "motion":
+    if "action" in labellings and task_class(task).recipe_cue == "motion":
         temporal = [r for r in rows if r.get("order_sensitive")]
         framewise = [r for r in rows if r.get("order_sensitive") is False]
         best_temporal, best_framewise = _best(temporal, "action"), _best(framewise, "action")
@@ -115,7 +106,7 @@ def reading(summary: dict[str, Any]) -> list[str]:
                 f"*Temporal modelling is needed when motion decides*: {_verdict(ahead)} -- best "
                 f"order-sensitive paradigm {_named(task, best_temporal)} against best frame-wise "
                 f"(order-blind) paradigm {_named(task, best_framewise)} ({headline}, "
-                f"{'action labels' if _facts(task).action_labelled else 'queries about motion events'}; "
+                f"{'action labels' if task_class(task).action_labelled else 'queries about motion events'}; "
                 f"supported when the order-sensitive one is ahead by more than two standard errors).")
     if "action" in labellings and "appearance" in labellings:
         gaps = [(row["paradigm"], row["labellings"]["appearance"]["headline"]["mean"]
@@ -178,7 +169,7 @@ def _machine_text(summary: dict[str, Any]) -> str:
 def _labels_text(summary: dict[str, Any]) -> str:
     """What the runs were labelled with: the labellings, or the recipe's own data for a task
     benched on its default world only (grounding queries, tracks)."""
-    if summary["labellings"] == ["action"] and not _facts(summary["task"]).action_labelled:
+    if summary["labellings"] == ["action"] and not task_class(summary["task"]).action_labelled:
         return "the recipe's world data"
     return f"{', '.join(summary['labellings'])} labels"
 

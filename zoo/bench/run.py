@@ -188,10 +188,12 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
 
 
 def current(task: str, runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """The runs at today's grid rates and the number left out (:func:`zoo.bench.summary.current_runs`)."""
-    from zoo.bench.summary import current_runs
-
-    return current_runs(runs, lambda paradigm, multiplier: method_rates(task, paradigm).scaled(multiplier))
+    """The runs whose learning rates are still their grid point's, and how many are not. A run
+    recorded before a method's rates changed (e.g. a paradigm file gained a ``head_lr``) stands for
+    no grid point any more: it is left out of the summary, not mixed in."""
+    rates = {paradigm: method_rates(task, paradigm) for paradigm in {r["paradigm"] for r in runs}}
+    kept = [r for r in runs if r["rates"] == rates[r["paradigm"]].scaled(r["multiplier"]).to_dict()]
+    return kept, len(runs) - len(kept)
 
 
 def drop_caches(folder: Path, say: Callable[[str], None]) -> None:

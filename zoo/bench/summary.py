@@ -20,7 +20,7 @@ from __future__ import annotations
 import collections
 import math
 import statistics
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from zoo.bench.grid import choose
 
@@ -40,14 +40,20 @@ def binomial_error(p: float, n: int) -> float:
     return math.sqrt(p * (1 - p) / n)
 
 
+def task_class(task: str) -> type:
+    """The registered task class of ``task``, whose facts the bench reads (``headline_is_proportion``,
+    ``percent``, ``action_labelled``, ``recipe_cue``: :class:`zoo.tasks.base.VideoTask`)."""
+    import zoo.tasks  # noqa: F401  (registers the tasks)
+    from zoo.registry import TASKS
+
+    return TASKS.class_of(task)
+
+
 def headline_error(task: str, value: float, n: int) -> Optional[float]:
     """The binomial standard error of one seed's headline ``value`` measured on ``n`` clips, in
     the headline's own unit, for a task whose headline is a proportion (``headline_is_proportion``
     on its class: a fraction, or a percent such as retrieval's recalls); None for any other."""
-    import zoo.tasks  # noqa: F401  (registers the tasks)
-    from zoo.registry import TASKS
-
-    cls = TASKS.class_of(task)
+    cls = task_class(task)
     if not cls.headline_is_proportion or not n:
         return None
     unit = 1.0 if cls.percent else 100.0  # ``percent``: stored as a fraction, shown ×100
@@ -157,14 +163,3 @@ def summarise(task: str, runs: list[dict[str, Any]], *, headline: str, paradigms
 def cpu_of(run: dict[str, Any]) -> str:
     """The processor a run ran on (``"unrecorded"`` for a run whose line does not say)."""
     return run.get("cpu") or "unrecorded"
-
-
-def current_runs(runs: list[dict[str, Any]],
-                 rates_at: Callable[[str, float], Any]) -> tuple[list[dict[str, Any]], int]:
-    """The runs whose learning rates are still their grid point's, and how many are not.
-
-    ``rates_at(paradigm, multiplier)`` gives a point's rates today (:func:`zoo.bench.grid.method_rates`
-    scaled). A run recorded before a method's rates changed (e.g. a paradigm file gained a
-    ``head_lr``) stands for no grid point any more: it is left out of the summary, not mixed in."""
-    kept = [r for r in runs if r["rates"] == rates_at(r["paradigm"], r["multiplier"]).to_dict()]
-    return kept, len(runs) - len(kept)
