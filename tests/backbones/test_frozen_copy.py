@@ -1,6 +1,8 @@
 """The frozen copy two parts of zoo share (distillation's teacher, tracking's region teacher): out of
 the state dict and the parameters, moved with its holder, its text features cached and bounded."""
 
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -24,17 +26,18 @@ def tiny():
 
 
 def test_the_copy_is_frozen_equal_and_outside_the_module_tree(tiny):
+    tiny = copy.deepcopy(tiny)  # this test moves the original's weights: not the shared fixture's
     holder = Holder(tiny)
-    copy = holder._reference
-    assert copy is not tiny and not copy.training
-    assert not any(p.requires_grad for p in copy.parameters())
-    assert not any(p is q for p in holder.parameters() for q in copy.parameters())
+    frozen = holder._reference
+    assert frozen is not tiny and not frozen.training
+    assert not any(p.requires_grad for p in frozen.parameters())
+    assert not any(p is q for p in holder.parameters() for q in frozen.parameters())
     assert set(holder.state_dict()) == {f"backbone.{k}" for k in tiny.state_dict()}
-    for name, tensor in copy.state_dict().items():
+    for name, tensor in frozen.state_dict().items():
         assert torch.equal(tensor, tiny.state_dict()[name])
     with torch.no_grad():
         next(tiny.parameters()).add_(1.0)  # the original trains; the copy does not follow
-    assert not torch.equal(next(copy.parameters()), next(tiny.parameters()))
+    assert not torch.equal(next(frozen.parameters()), next(tiny.parameters()))
 
 
 def test_a_move_converts_the_copy_and_empties_the_text_cache(tiny):
