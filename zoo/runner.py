@@ -292,13 +292,37 @@ def _import_class(path: str) -> type:
 
 
 # ---------------------------------------------------------------------- recipes
-def recipe_files(task: str, paradigm: str) -> list[Path]:
-    """The composed world recipe of a pair: task, paradigm and (if any) pair files."""
+def recipe_files(task: str, paradigm: str, configs: Optional[Path] = None) -> list[Path]:
+    """The composed world recipe of a pair: task, paradigm and (if any) pair files (of the
+    shipped ``configs/``, or of ``configs``)."""
     TASKS.check(task)
     PARADIGMS.check(paradigm)
-    files = [CONFIGS / "tasks" / f"{task}.yaml", CONFIGS / "paradigms" / f"{paradigm}.yaml"]
-    pair = CONFIGS / "pairs" / task / f"{paradigm}.yaml"
+    root = CONFIGS if configs is None else Path(configs)
+    files = [root / "tasks" / f"{task}.yaml", root / "paradigms" / f"{paradigm}.yaml"]
+    pair = root / "pairs" / task / f"{paradigm}.yaml"
     return files + ([pair] if pair.is_file() else [])
+
+
+def merge_config(base: dict, extra: dict) -> dict:
+    """``extra`` over ``base``: nested dicts merge, any other value replaces (as a later ``--config``)."""
+    out = dict(base)
+    for key, value in extra.items():
+        nested = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = merge_config(out[key], value) if nested else value
+    return out
+
+
+def read_recipe(files: Sequence[Path]) -> dict[str, Any]:
+    """The recipe ``files`` compose (later files win), as one dict; a file that is not YAML is named."""
+    import yaml
+
+    recipe: dict[str, Any] = {}
+    for path in files:
+        try:
+            recipe = merge_config(recipe, yaml.safe_load(Path(path).read_text()) or {})
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path}: not YAML ({error})") from None
+    return recipe
 
 
 def _recipe_arguments(spec: str) -> list[str]:

@@ -2,7 +2,8 @@
 
 ``<out>/<task>/runs.jsonl`` holds one JSON object per finished run (train, validate, test,
 measure), appended when the run ends. A run is identified by its :class:`RunSpec` -- labelling,
-paradigm, learning rates, seed -- and the bench's budget: ``zoo bench`` skips every run whose
+paradigm, learning rates, seed, evaluation settings (:mod:`zoo.bench.evaluation`; none for most
+tasks) -- and the bench's budget: ``zoo bench`` skips every run whose
 spec and budget already have a line, so rerunning an interrupted (or extended: more paradigms,
 seeds or labellings) bench redoes nothing that finished. A run that failed is recorded too
 (``status: "failed"`` with the error) and counts as the worst grid point; ``--retry-failed``
@@ -14,7 +15,7 @@ again before each run, so benches of one task run side by side (e.g. ``--labelli
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -33,6 +34,8 @@ class RunSpec:
     multiplier: float
     rates: Rates
     seed: int
+    #: the settings only testing reads, ``{dotted recipe path: value}`` (:mod:`zoo.bench.evaluation`)
+    evaluation: dict[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def key(self) -> str:
@@ -41,8 +44,11 @@ class RunSpec:
 
     def identity(self, budget: dict) -> dict[str, Any]:
         """What must match for a recorded run to stand for this one."""
-        return {"labelling": self.labelling, "paradigm": self.paradigm, "rates": self.rates.to_dict(),
-                "seed": self.seed, "budget": budget}
+        identity = {"labelling": self.labelling, "paradigm": self.paradigm, "rates": self.rates.to_dict(),
+                    "seed": self.seed, "budget": budget}
+        if self.evaluation:  # a task without evaluation settings keeps its runs' identity
+            identity["evaluation"] = self.evaluation
+        return identity
 
 
 class Ledger:
@@ -74,7 +80,8 @@ class Ledger:
         """The latest recorded result of ``spec`` under ``budget``, or None."""
         identity = spec.identity(budget)
         for line in reversed(self.lines):
-            if all(line.get(k) == v for k, v in identity.items()):
+            if all(line.get(k) == v for k, v in identity.items()) and \
+                    (line.get("evaluation") or {}) == spec.evaluation:
                 return line
         return None
 
@@ -89,8 +96,8 @@ class Ledger:
         latest: dict[str, dict[str, Any]] = {}
         for line in self.lines:
             if line.get("budget") == budget:
-                identity = json.dumps([line["labelling"], line["paradigm"], line["rates"], line["seed"]],
-                                      sort_keys=True)
+                identity = json.dumps([line["labelling"], line["paradigm"], line["rates"], line["seed"],
+                                       line.get("evaluation") or {}], sort_keys=True)
                 latest[identity] = line
         return list(latest.values())
 

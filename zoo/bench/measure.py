@@ -38,13 +38,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 import torch
-import yaml
 from lightning.pytorch.callbacks import Callback
 
 from zoo.bench.grid import Rates
 from zoo.hub.paths import configs_dir
 from zoo.registry import PARADIGMS, TASKS, accepted_arguments
-from zoo.runner import recipe_files, resolve_precision, run_cli
+from zoo.runner import merge_config, read_recipe, recipe_files, resolve_precision, run_cli
 
 LABELLINGS = ("action", "appearance")
 #: The data overrides of each labelling (``action``: the recipe's own data).
@@ -96,22 +95,12 @@ def activation_bytes_per_clip(task, batch: dict) -> float:
     return total / len(batch["video_id"])
 
 
-def _merge(base: dict, extra: dict) -> dict:
-    out = dict(base)
-    for key, value in extra.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
-    return out
-
-
 def recipe_datamodule(task: str, paradigm: str, data_overrides: dict[str, Any]):
     """The datamodule the pair's recipe builds, with ``data_overrides`` on its init args (no
     model, nothing rendered): for its ``dataset_info``."""
     from lightning.pytorch.cli import instantiate_class
 
-    data: dict[str, Any] = {}
-    for path in recipe_files(task, paradigm):
-        data = _merge(data, (yaml.safe_load(path.read_text()) or {}).get("data") or {})
-    data = _merge(data, {"init_args": data_overrides})
+    data = merge_config(read_recipe(recipe_files(task, paradigm)).get("data") or {}, {"init_args": data_overrides})
     return instantiate_class((), data)
 
 

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import zoo.tasks  # noqa: F401  (registers the task classes: their facts shape the tables)
+from zoo.bench.evaluation import evaluation_settings
 from zoo.bench.grid import DEFAULT_GRID, describe, grid_points, method_rates, parse_grid
 from zoo.bench.ledger import LEDGER_NAME, Ledger, RunSpec, record
 from zoo.registry import PARADIGMS, TASKS
@@ -95,7 +96,8 @@ def plan(task: str, paradigms: list[str], labellings: list[str], grid: tuple[flo
     by grid point (the method's rates first when the grid starts with ×1), so a bench stopped
     early has every pair at the same points rather than some pairs tuned and others not run."""
     points = {paradigm: grid_points(method_rates(task, paradigm), grid) for paradigm in paradigms}
-    return [RunSpec(task, labelling, paradigm, *points[paradigm][index], seed)
+    settings = {paradigm: evaluation_settings(task, paradigm) for paradigm in paradigms}
+    return [RunSpec(task, labelling, paradigm, *points[paradigm][index], seed, settings[paradigm])
             for index in range(len(grid)) for labelling in labellings for paradigm in paradigms]
 
 
@@ -177,7 +179,8 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
                 continue
             for seed in seeds[1:]:
                 spec = RunSpec(task, labelling, row["paradigm"], result["chosen_multiplier"],
-                               method_rates(task, row["paradigm"]).scaled(result["chosen_multiplier"]), seed)
+                               method_rates(task, row["paradigm"]).scaled(result["chosen_multiplier"]), seed,
+                               evaluation_settings(task, row["paradigm"]))
                 if open_for_runs():
                     ensure(spec, ledger, budget, args, runner, say)
     if not args.summary_only and not args.keep_cache:
@@ -188,11 +191,15 @@ def bench(args: argparse.Namespace, runner: Runner = subprocess_runner,
 
 
 def current(task: str, runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """The runs whose learning rates are still their grid point's, and how many are not. A run
-    recorded before a method's rates changed (e.g. a paradigm file gained a ``head_lr``) stands for
-    no grid point any more: it is left out of the summary, not mixed in."""
-    rates = {paradigm: method_rates(task, paradigm) for paradigm in {r["paradigm"] for r in runs}}
-    kept = [r for r in runs if r["rates"] == rates[r["paradigm"]].scaled(r["multiplier"]).to_dict()]
+    """The runs whose learning rates are still their grid point's and whose evaluation settings
+    are still their pair's, and how many are not. A run recorded before a method's rates changed
+    (e.g. a paradigm file gained a ``head_lr``), or tested under other settings (e.g. the tracker's
+    NMS), stands for no grid point any more: it is left out of the summary, not mixed in."""
+    paradigms = {r["paradigm"] for r in runs}
+    rates = {paradigm: method_rates(task, paradigm) for paradigm in paradigms}
+    settings = {paradigm: evaluation_settings(task, paradigm) for paradigm in paradigms}
+    kept = [r for r in runs if r["rates"] == rates[r["paradigm"]].scaled(r["multiplier"]).to_dict()
+            and (r.get("evaluation") or {}) == settings[r["paradigm"]]]
     return kept, len(runs) - len(kept)
 
 
@@ -306,7 +313,8 @@ def run_child(args: argparse.Namespace) -> int:
 
     seed = seeds_of(args)[0]
     rates = method_rates(args.task, args.one).scaled(args.one_multiplier)
-    spec = RunSpec(args.task, args.one_labelling, args.one, args.one_multiplier, rates, seed)
+    spec = RunSpec(args.task, args.one_labelling, args.one, args.one_multiplier, rates, seed,
+                   evaluation_settings(args.task, args.one))
     result = run_one(args.task, args.one, args.one_labelling, rates, seed, budget_of(args), Path(args.out),
                      spec.key, args.threads, args.cache,
                      [part for o in args.set for part in ("--" + o.split("=", 1)[0], o.split("=", 1)[1])],

@@ -42,7 +42,7 @@ def binomial_error(p: float, n: int) -> float:
 
 def task_class(task: str) -> type:
     """The registered task class of ``task``, whose facts the bench reads (``headline_is_proportion``,
-    ``percent``, ``action_labelled``, ``recipe_cue``: :class:`zoo.tasks.base.VideoTask`)."""
+    ``percent``, ``action_labelled``, ``recipe_cue``, ``evaluation_settings``: :class:`zoo.tasks.base.VideoTask`)."""
     import zoo.tasks  # noqa: F401  (registers the tasks)
     from zoo.registry import TASKS
 

@@ -146,6 +146,11 @@ class VideoTask(L.LightningModule):
     #: what decides the world recipe's data: ``"motion"`` (the actions), or ``"appearance"`` (a
     #: single frame does, e.g. tracks named by shape): the bench's motion claim is not judged there
     recipe_cue: ClassVar[str] = "motion"
+    #: the recipe entries (dotted paths, e.g. ``model.init_args.tracker``) that only testing reads:
+    #: decoding, post-processing, evaluation protocol. ``zoo bench`` records their values with
+    #: every run (:mod:`zoo.bench.evaluation`), so a run tested under other values stands for no
+    #: current result
+    evaluation_settings: ClassVar[tuple[str, ...]] = ()
     #: the annotation keys of the standard batch this task reads beyond ``video``, ``video_id``,
     #: ``frame_times`` and ``valid`` (``None``: all); the CLI's datamodule produces only these
     batch_keys: ClassVar[Optional[tuple[str, ...]]] = None

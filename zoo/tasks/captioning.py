@@ -90,6 +90,8 @@ class CaptioningTask(VideoTask):
     summary = "video captioning: a generated sentence"
     headline = "CIDEr"
     action_labelled = True
+    evaluation_settings = ("model.init_args.max_length", "model.init_args.beam_size",
+                           "model.init_args.length_penalty")
     percent = True  # coco-caption's values, printed x100 as papers do (CIDEr-D too)
     decimals = 1
     columns = (("CIDEr-D", "CIDEr"), ("BLEU-4", "Bleu_4"), ("ROUGE-L", "ROUGE_L"),

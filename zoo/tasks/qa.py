@@ -119,6 +119,7 @@ class QATask(VideoTask):
     headline = "acc"
     headline_is_proportion = True
     action_labelled = True
+    evaluation_settings = ("data.init_args.eval_qa",)
     columns = (("accuracy", "acc"),)
 
     def __init__(self, model: ModelSpec, optim: Optional[OptimSpec] = None,

@@ -94,6 +94,7 @@ class TemporalGroundingTask(VideoTask):
     summary = "temporal grounding: the [start, end] seconds a sentence describes, and per-clip saliency"
     headline = "r1_iou0.5"
     headline_is_proportion = True
+    evaluation_settings = ("model.init_args.nms_threshold",)
     percent = True
     decimals = 1
     columns = (("R1@0.3", "r1_iou0.3"), ("R1@0.5", "r1_iou0.5"), ("R1@0.7", "r1_iou0.7"),

@@ -138,6 +138,7 @@ class TrackingTask(FrozenCopies, VideoTask):
     summary = "open-vocabulary tracking: boxes, track ids and categories from text"
     headline = "TETA"
     recipe_cue = "appearance"
+    evaluation_settings = ("model.init_args.tracker",)
     columns = (("TETA", "TETA"), ("LocA", "LocA"), ("AssocA", "AssocA"), ("ClsA", "ClsA"),
                ("TETA base", "TETA_base"), ("ClsA base", "ClsA_base"),
                ("TETA novel", "TETA_novel"), ("ClsA novel", "ClsA_novel"), ("AP@0.5", "det_ap50"))
