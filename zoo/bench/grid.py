@@ -20,11 +20,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
-import yaml
-
-from zoo.hub.paths import configs_dir
 from zoo.specs import OptimSpec
 
 RATES = ("lr", "backbone_lr", "head_lr")
@@ -58,23 +55,15 @@ def _number(value: float) -> str:
     return repr(float(f"{value:.6g}"))
 
 
-def _optim_block(path: Path) -> dict[str, Any]:
-    """``model.init_args.optim`` of a recipe file (empty when it has none)."""
-    if not path.is_file():
-        return {}
-    data = yaml.safe_load(path.read_text()) or {}
-    model = data.get("model") or {}
-    optim = (model.get("init_args") or {}).get("optim") or {}
-    return dict(optim)
-
-
 def method_rates(task: str, paradigm: str, configs: Optional[Path] = None) -> Rates:
     """The rates the task and paradigm files give a pair (module docstring), over OptimSpec's
     defaults; the pair file's rates (the bench's own output) are left out."""
-    root = Path(configs or configs_dir())
-    merged = {name: getattr(OptimSpec(), name) for name in RATES}
-    for path in (root / "tasks" / f"{task}.yaml", root / "paradigms" / f"{paradigm}.yaml"):
-        merged.update({k: v for k, v in _optim_block(path).items() if k in RATES})
+    from zoo.runner import read_recipe, recipe_files
+
+    method_files = recipe_files(task, paradigm, configs)[:2]  # task and paradigm, not the pair file
+    recipe = read_recipe([path for path in method_files if path.is_file()])
+    optim = ((recipe.get("model") or {}).get("init_args") or {}).get("optim") or {}
+    merged = {name: optim.get(name, getattr(OptimSpec(), name)) for name in RATES}
     head = merged["head_lr"]
     return Rates(float(merged["lr"]), float(merged["backbone_lr"]), None if head is None else float(head))
 
