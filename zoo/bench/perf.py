@@ -42,6 +42,7 @@ load average before and after, and the total time.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -312,13 +313,8 @@ def measure_paradigm(paradigm: str, args: argparse.Namespace) -> list[dict[str, 
         labels = torch.randint(0, 10, (args.perf_batch,), device=device)
         optimizer = torch.optim.AdamW([p for p in task.parameters() if p.requires_grad], lr=1e-4)
 
-        def infer():
-            with torch.no_grad():
-                task(video)
-
-        def train_step():
-            recognition_train_step(task, video, labels, optimizer)
-
+        infer = functools.partial(_inference, task, video)
+        train_step = functools.partial(recognition_train_step, task, video, labels, optimizer)
         row = {"paradigm": paradigm, "variant": task.model.variant, "frames": frames, "batch": args.perf_batch,
                "device": device.type, "trainable_params": task.parameter_counts()["trainable"]}
         for name, function, mode in (("inference", infer, False), ("train", train_step, True)):
@@ -329,8 +325,14 @@ def measure_paradigm(paradigm: str, args: argparse.Namespace) -> list[dict[str, 
             row[f"{name}_clips_per_s"] = args.perf_batch / seconds
             row[f"{name}_peak_mb"] = memory.peak / 2 ** 20
         rows.append(row)
-        del task, optimizer, video
+        del task, optimizer, video, labels, infer, train_step
     return rows
+
+
+def _inference(task: torch.nn.Module, video: torch.Tensor) -> None:
+    """One forward pass without autograd (the timed inference step)."""
+    with torch.no_grad():
+        task(video)
 
 
 def measure_frames(args: argparse.Namespace, out: Path) -> list[dict[str, Any]]:
