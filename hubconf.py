@@ -563,3 +563,94 @@ def prompt_captioning_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("prompt_captioning_tiny", pretrained, tag, **overrides)
+
+
+def full_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    full_recognition_tiny: task recognition, paradigm full, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant both; mean_class 0.0948, top1 0.0920, top5 0.4660, order_dependent_top1 0.0780, order_independent_top1 0.1122 on world/test (8 frames × 2 clips × 1 crop); 2,668,161 trainable / 8,992,385 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("full_recognition_tiny", pretrained, tag, **overrides)
+
+
+def full_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    full_retrieval_tiny: task retrieval, paradigm full, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant both; t2v_r1 1.4500, t2v_r5 5.9000, t2v_r10 11.6500, t2v_mdr 81.0000, t2v_mnr 106.3285, v2t_r1 0.7000, v2t_r5 4.5000, v2t_r10 8.6000, v2t_mdr 88.2500, v2t_mnr 116.8460 on world/test (8 frames × 1 clip × 1 crop); 2,668,161 trainable / 8,992,385 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("full_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def full_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    full_qa_tiny: task qa, paradigm full, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant both; acc 0.2860, oov_rate 0.0000, acc_colour 0.1940, acc_shape 0.1300, acc_action 0.0160, acc_direction 0.4900, acc_count 0.6000, acc_appearance 0.6000, acc_motion 0.2075 on world/test (8 frames × 1 clip × 1 crop); 2,739,365 trainable / 9,063,589 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("full_qa_tiny", pretrained, tag, **overrides)
+
+
+def full_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    full_captioning_tiny: task captioning, paradigm full, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant both; Bleu_1 0.3063, Bleu_2 0.1146, Bleu_3 0.0441, Bleu_4 0.0000, ROUGE_L 0.2823, CIDEr 0.2592 on world/test (8 frames × 1 clip × 1 crop); 3,244,289 trainable / 9,568,513 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("full_captioning_tiny", pretrained, tag, **overrides)
+
+
+def full_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    full_tgrounding_tiny: task tgrounding, paradigm full, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant both; r1_iou0.3 0.7373, r1_iou0.5 0.5214, r1_iou0.7 0.2032, miou 0.4734, map_iou0.5 0.5596, map_iou0.75 0.1651, map_avg 0.2351, hl_map 0.7171, hl_hit1 0.6286 on world/test (8 frames × 1 clip × 1 crop); 4,363,014 trainable / 10,687,238 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("full_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def full_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    full_stgrounding_tiny: task stgrounding, paradigm full, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant both; m_tIoU 0.5851, m_vIoU 0.3716, vIoU@0.3 0.6467, vIoU@0.5 0.3034, m_gt_vIoU 0.6018 on world/test (8 frames × 1 clip × 1 crop); 3,579,527 trainable / 9,903,751 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("full_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def full_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    full_tracking_tiny: task tracking, paradigm full, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant both; TETA 0.4799, LocA 0.4777, AssocA 0.5893, ClsA 0.3728, TETA_base 0.5317, LocA_base 0.5357, AssocA_base 0.6203, ClsA_base 0.4392, TETA_novel 0.3504, LocA_novel 0.3328, AssocA_novel 0.5118, ClsA_novel 0.2068, det_ap50 0.3886 on world/test (8 frames × 1 clip × 1 crop); 3,366,475 trainable / 9,690,699 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("full_tracking_tiny", pretrained, tag, **overrides)
