@@ -259,10 +259,7 @@ def measure_backbone(args: argparse.Namespace) -> dict[str, Any]:
         difference = (stock.eval().encode_image(images) - converted.eval().encode_image(images)).abs().max().item()
 
     def forward(name: str) -> Callable[[], Any]:
-        def call():
-            with torch.no_grad():
-                encoders[name](images)
-        return call
+        return functools.partial(_without_grad, encoders[name], images)
 
     def forward_backward(name: str) -> Callable[[], Any]:
         model = stock if name == "stock" else converted
@@ -313,7 +310,7 @@ def measure_paradigm(paradigm: str, args: argparse.Namespace) -> list[dict[str, 
         labels = torch.randint(0, 10, (args.perf_batch,), device=device)
         optimizer = torch.optim.AdamW([p for p in task.parameters() if p.requires_grad], lr=1e-4)
 
-        infer = functools.partial(_inference, task, video)
+        infer = functools.partial(_without_grad, task, video)
         train_step = functools.partial(recognition_train_step, task, video, labels, optimizer)
         row = {"paradigm": paradigm, "variant": task.model.variant, "frames": frames, "batch": args.perf_batch,
                "device": device.type, "trainable_params": task.parameter_counts()["trainable"]}
@@ -329,10 +326,10 @@ def measure_paradigm(paradigm: str, args: argparse.Namespace) -> list[dict[str, 
     return rows
 
 
-def _inference(task: torch.nn.Module, video: torch.Tensor) -> None:
-    """One forward pass without autograd (the timed inference step)."""
+def _without_grad(function: Callable[[torch.Tensor], Any], inputs: torch.Tensor) -> None:
+    """One forward pass without autograd (the timed inference step of every --perf part)."""
     with torch.no_grad():
-        task(video)
+        function(inputs)
 
 
 def measure_frames(args: argparse.Namespace, out: Path) -> list[dict[str, Any]]:
