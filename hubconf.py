@@ -654,3 +654,94 @@ def full_tracking_tiny(pretrained=False, tag=None, **overrides):
     zoo.create_model's overrides: variant, num_frames, num_classes, ...
     """
     return _hub_entry("full_tracking_tiny", pretrained, tag, **overrides)
+
+
+def distill_recognition_tiny(pretrained=False, tag=None, **overrides):
+    """
+    distill_recognition_tiny: task recognition, paradigm distill, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant feature; mean_class 0.1141, top1 0.1120, top5 0.4700, order_dependent_top1 0.0881, order_independent_top1 0.1463 on world/test (8 frames × 2 clips × 1 crop); 9,057,921 trainable / 9,057,921 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("distill_recognition_tiny", pretrained, tag, **overrides)
+
+
+def distill_retrieval_tiny(pretrained=False, tag=None, **overrides):
+    """
+    distill_retrieval_tiny: task retrieval, paradigm distill, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant feature; t2v_r1 1.0500, t2v_r5 6.4000, t2v_r10 11.6500, t2v_mdr 81.0000, t2v_mnr 105.9920, v2t_r1 0.2000, v2t_r5 2.9000, v2t_r10 7.3000, v2t_mdr 82.0000, v2t_mnr 109.3850 on world/test (8 frames × 1 clip × 1 crop); 9,057,921 trainable / 9,057,921 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("distill_retrieval_tiny", pretrained, tag, **overrides)
+
+
+def distill_qa_tiny(pretrained=False, tag=None, **overrides):
+    """
+    distill_qa_tiny: task qa, paradigm distill, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant feature; acc 0.3096, oov_rate 0.0000, acc_colour 0.2540, acc_shape 0.1680, acc_action 0.0500, acc_direction 0.4860, acc_count 0.5900, acc_appearance 0.5900, acc_motion 0.2395 on world/test (8 frames × 1 clip × 1 crop); 9,129,125 trainable / 9,129,125 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("distill_qa_tiny", pretrained, tag, **overrides)
+
+
+def distill_captioning_tiny(pretrained=False, tag=None, **overrides):
+    """
+    distill_captioning_tiny: task captioning, paradigm distill, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant feature; Bleu_1 0.3952, Bleu_2 0.1699, Bleu_3 0.0577, Bleu_4 0.0000, ROUGE_L 0.3129, CIDEr 0.2674 on world/test (8 frames × 1 clip × 1 crop); 9,634,049 trainable / 9,634,049 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("distill_captioning_tiny", pretrained, tag, **overrides)
+
+
+def distill_tgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    distill_tgrounding_tiny: task tgrounding, paradigm distill, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant feature; r1_iou0.3 0.8825, r1_iou0.5 0.6762, r1_iou0.7 0.2905, miou 0.5699, map_iou0.5 0.6817, map_iou0.75 0.2202, map_avg 0.3004, hl_map 0.7745, hl_hit1 0.7286 on world/test (8 frames × 1 clip × 1 crop); 10,752,774 trainable / 10,752,774 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("distill_tgrounding_tiny", pretrained, tag, **overrides)
+
+
+def distill_stgrounding_tiny(pretrained=False, tag=None, **overrides):
+    """
+    distill_stgrounding_tiny: task stgrounding, paradigm distill, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant feature; m_tIoU 0.5980, m_vIoU 0.3768, vIoU@0.3 0.6607, vIoU@0.5 0.2794, m_gt_vIoU 0.5952 on world/test (8 frames × 1 clip × 1 crop); 9,969,287 trainable / 9,969,287 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("distill_stgrounding_tiny", pretrained, tag, **overrides)
+
+
+def distill_tracking_tiny(pretrained=False, tag=None, **overrides):
+    """
+    distill_tracking_tiny: task tracking, paradigm distill, backbone tiny.
+
+    Published weights (pretrained=True; tag= picks one, the first is the default):
+    - world_8f: variant feature; TETA 0.4628, LocA 0.4589, AssocA 0.5800, ClsA 0.3496, TETA_base 0.4988, LocA_base 0.5116, AssocA_base 0.6027, ClsA_base 0.3820, TETA_novel 0.3730, LocA_novel 0.3271, AssocA_novel 0.5232, ClsA_novel 0.2685, det_ap50 0.3488 on world/test (8 frames × 1 clip × 1 crop); 9,756,235 trainable / 9,756,235 parameters.
+
+    pretrained=False builds the architecture (random weights) and takes
+    zoo.create_model's overrides: variant, num_frames, num_classes, ...
+    """
+    return _hub_entry("distill_tracking_tiny", pretrained, tag, **overrides)

@@ -17,6 +17,10 @@ from zoo.hub.paths import REPO_ROOT
 
 SHIPPED = [entry for entry in load_index(REPO_ROOT / "checkpoints" / "index.json")["models"] if entry["folder"]]
 MAX_BYTES = 20 * 2 ** 20
+# The one shipped file allowed more, and why: FROSTER's student trains its token embedding, and
+# the caption decoder's output layer is that table, so every one of its 49,408 rows trains (a row
+# delta cannot shrink it; zoo.hub.row_delta): 8.8 M stored parameters, 33.7 MiB.
+LARGER = {"distill_captioning_tiny.world_8f": 36 * 2 ** 20}
 
 
 def moment_numbers(results: list[dict]) -> torch.Tensor:
@@ -59,7 +63,7 @@ def test_shipped_files_match_the_index(entry):
         data = (folder / name).read_bytes()
         assert len(data) == recorded["size"], name
         assert hashlib.sha256(data).hexdigest() == recorded["sha256"], name
-    assert entry["files"]["model.safetensors"]["size"] < MAX_BYTES
+    assert entry["files"]["model.safetensors"]["size"] < LARGER.get(entry["name"], MAX_BYTES)
     assert (REPO_ROOT / entry["card"]).read_text() == (folder / "README.md").read_text()
 
 

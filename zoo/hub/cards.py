@@ -265,10 +265,16 @@ def render_card(config: Mapping, recipe: Optional[str] = None) -> str:
         storage_note = (f"Only what training changed is stored; the frozen backbone is rebuilt from "
                         f"`{backbone['id']}` / `{backbone['pretrained']}` and checked against its "
                         f"sha256 `{backbone['weights_sha256']}` before the weights load.")
+        changed = {key: rows for key, rows in (weights.get("row_deltas") or {}).items() if rows}
+        if changed:
+            storage_note += (" Trained pretrained matrices of which most rows did not change are stored "
+                             "as their changed rows (" + ", ".join(
+                                 f"`{key.removeprefix('model.backbone.')}`: {rows:,}"
+                                 for key, rows in sorted(changed.items())) + ").")
     else:
-        storage_note = ("Every weight is stored (the paradigm trains the whole model, or the backbone had "
-                        "no pretrained weights to rebuild it from); tagged base weights are still "
-                        "rebuilt and checked against their sha256 when it loads.")
+        storage_note = ("Every weight is stored (the backbone had no pretrained weights to rebuild it "
+                        "from, or a folder of zoo 0.2 or earlier whose paradigm trains the whole model); "
+                        "tagged base weights are still rebuilt and checked against their sha256 when it loads.")
     forward_line = ("probs = model(video)                                 # [1, K] class probabilities"
                     if task == "recognition" else
                     "features = model.model.encode_video(video[:, 0])     # VideoFeatures of one view")

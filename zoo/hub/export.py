@@ -103,7 +103,11 @@ def task_from_checkpoint(checkpoint: dict, task: Optional[str] = None):
     current = module.state_dict()
     if storage_mode(module) == "delta":
         backbone = module.model.backbone
-        for key in sorted(set(current) - set(stored_state_dict(module))):
+        stored = stored_state_dict(module)
+        stored_memory = {tensor.data_ptr() for tensor in stored.values() if tensor.numel()}
+        for key in sorted(set(current) - set(stored)):
+            if current[key].numel() and current[key].data_ptr() in stored_memory:
+                continue  # tied to a stored entry (trained), not a frozen one
             if key in state and not torch.equal(state[key].to(current[key].dtype), current[key]):
                 raise ValueError(
                     f"the checkpoint's frozen {key} differs from backbone {backbone.spec.id!r} "

@@ -9,16 +9,20 @@ preprocessing (mean, std, size, interpolation, frames, sampling, fps), the evalu
 
 **Delta storage.** ``model.safetensors`` holds what training changed: the paradigm's
 ``delta_state_dict()`` (trainable parameters + added modules, prefixed ``model.``) and everything
-the task owns (its head). The frozen backbone is rebuilt from its id and pretrained tag, and its
-weights are checked against ``weights_sha256`` before the delta is loaded with strict key checks
-(the keys not in the file must be exactly the frozen backbone's). ``weights.storage`` says which
-case a file is:
+the task owns (its head), except entries that share memory with the model's (a caption decoder
+writing through the backbone's token embedding), which the rebuilt task ties again. The frozen
+backbone is rebuilt from its id and pretrained tag, and its weights are checked against
+``weights_sha256`` before the delta is loaded with strict key checks (the keys not in the file must
+be exactly the frozen backbone's). A trained pretrained matrix of which at most half the rows
+changed (a fine-tuned token embedding) is stored as those rows (``zoo.hub.row_delta``).
+``weights.storage`` says which case a file is:
 
-- ``delta``: the frozen backbone is not stored (postnet, side, adapter, lora, prompt, partial);
-- ``full``: every entry is stored — either the paradigm trains everything (``full``), or the
-  backbone had no pretrained weights to rebuild it from (random initialisation). The base
-  weights are still rebuilt and checked when they have a tag: paradigms may keep a frozen copy
-  of them outside the state dict (the distillation teacher).
+- ``delta``: the backbone has pretrained weights to rebuild; what they already hold is not stored
+  (every paradigm over a pretrained backbone; a paradigm that trains everything stores every
+  entry but its unchanged rows);
+- ``full``: every entry is stored, because the backbone had no pretrained weights to rebuild it
+  from (random initialisation). Folders of zoo 0.2 and earlier also wrote ``full`` when a
+  paradigm trained everything; they load as before.
 
 Safetensors only: nothing here unpickles.
 """
@@ -36,11 +40,13 @@ from safetensors.torch import load_file, save_file
 from zoo.hub.cards import render_card
 from zoo.hub.constants import DEFAULT_LICENSE
 from zoo.hub.index import file_record, verify_file
+from zoo.hub.row_delta import decode_row_deltas, encode_row_deltas, is_row_index
 from zoo.registry import TASKS, parse_name
 from zoo.version import __version__
 
 CONFIG_FORMAT = 2
-READABLE_FORMATS = (1, 2)  # 1: zoo 0.1, whose task.args also held the optimiser settings
+ROW_DELTA_FORMAT = 3  # a folder with row deltas needs a reader that decodes them; others stay 2
+READABLE_FORMATS = (1, 2, 3)  # 1: zoo 0.1, whose task.args also held the optimiser settings
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
 CARD_NAME = "README.md"
@@ -60,20 +66,18 @@ def _all_entries(task) -> dict[str, torch.Tensor]:
 
 def _delta_entries(task) -> dict[str, torch.Tensor]:
     """``model.`` + the paradigm's delta, plus every entry the task owns outside its model, except
-    entries that *are* frozen backbone weights (a task may share one, e.g. the caption decoder
-    writes through the backbone's token embedding): those are rebuilt with the backbone."""
-    frozen = {p.data_ptr() for p in task.model.backbone.parameters() if not p.requires_grad}
+    entries that share memory with one of the model's (a task may tie a module to the backbone,
+    e.g. the caption decoder writes through the backbone's token embedding): the rebuilt task ties
+    them again, so they load with the backbone (frozen) or with the model's stored entry (trained)."""
+    model_memory = {v.data_ptr() for v in task.model.state_dict().values() if v.numel()}
     own = {k: v for k, v in task.state_dict().items()
-           if not k.startswith("model.") and v.data_ptr() not in frozen}
+           if not k.startswith("model.") and not (v.numel() and v.data_ptr() in model_memory)}
     return {**own, **{f"model.{k}": v for k, v in task.model.delta_state_dict().items()}}
 
 
 def storage_mode(task) -> str:
-    """``delta`` when the frozen backbone can be rebuilt from its pretrained tag and some of it
-    is not stored; else ``full``."""
-    if task.model.backbone.pretrained is None:
-        return "full"
-    return "full" if set(_delta_entries(task)) == set(task.state_dict()) else "delta"
+    """``delta`` when the backbone can be rebuilt from its pretrained tag; else ``full``."""
+    return "full" if task.model.backbone.pretrained is None else "delta"
 
 
 def stored_state_dict(task, storage: Optional[str] = None) -> dict[str, torch.Tensor]:
@@ -82,6 +86,25 @@ def stored_state_dict(task, storage: Optional[str] = None) -> dict[str, torch.Te
     if storage not in ("delta", "full"):
         raise ValueError(f"weights.storage must be 'delta' or 'full', got {storage!r}")
     return _all_entries(task) if storage == "full" else _delta_entries(task)
+
+
+def base_entries(task, state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The pretrained weights (``model.backbone.*``) of the stored pretrained matrices in
+    ``state``, rebuilt from the backbone's id and tag and checked against its ``weights_sha256``
+    (what a loader will rebuild them from); empty when ``state`` has none."""
+    prefix = "model.backbone."
+    if not any(key.startswith(prefix) and tensor.ndim >= 2 for key, tensor in state.items()):
+        return {}
+    from zoo.backbones.clip import create_backbone
+
+    backbone = task.model.backbone
+    rebuilt = create_backbone(backbone.spec.id, pretrained=backbone.pretrained)
+    if rebuilt.weights_sha256 != backbone.weights_sha256:
+        raise ValueError(f"backbone {backbone.spec.id!r} (pretrained={backbone.pretrained!r}) now "
+                         f"rebuilds with weights sha256 {rebuilt.weights_sha256}, but the model was "
+                         f"built on {backbone.weights_sha256}; a delta checkpoint must reference "
+                         "the weights it was trained on")
+    return {prefix + key: tensor for key, tensor in rebuilt.state_dict().items() if prefix + key in state}
 
 
 def _to_saveable(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -229,14 +252,20 @@ def save_pretrained(task, directory: Union[str, Path], metrics: Optional[Mapping
     if storage == "delta" and not config["backbone"].get("weights_sha256"):
         raise ValueError(f"backbone {config['backbone']['id']!r} has no weights_sha256, so a "
                          "delta checkpoint could not verify the weights it is rebuilt on")
-    state = _to_saveable(stored_state_dict(task, storage))
+    state, row_deltas = stored_state_dict(task, storage), {}
+    if storage == "delta":
+        state, row_deltas = encode_row_deltas(state, base_entries(task, state))
+    state = _to_saveable(state)
     recipe = read_training_config(training_config)
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / WEIGHTS_NAME
     save_file(state, str(weights), metadata={"format": "pt", "zoo_name": name, "storage": storage})
-    config["parameters"]["stored"] = int(sum(t.numel() for t in state.values()))
+    config["parameters"]["stored"] = int(sum(t.numel() for k, t in state.items() if not is_row_index(k)))
     config["weights"] = {"file": WEIGHTS_NAME, "storage": storage, "tensors": len(state),
                          **file_record(weights)}
+    if row_deltas:
+        config["format_version"] = ROW_DELTA_FORMAT
+        config["weights"]["row_deltas"] = row_deltas
     (directory / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     training_path = directory / TRAINING_CONFIG_NAME
     if recipe is not None:
@@ -327,7 +356,8 @@ def load_folder(folder: Union[str, Path], config: Optional[dict] = None):
                 f"{config['weights']['file']} of {config['name']}",
                 fix="It does not match the sha256 and size its config.json records; export it again.")
     task = build_from_config(config)
-    state = load_file(str(weights))
+    state = decode_row_deltas(load_file(str(weights)), task.state_dict(),
+                              config["weights"].get("row_deltas") or {}, str(weights))
     expected = set(stored_state_dict(task, config["weights"]["storage"]))
     missing, unexpected = sorted(expected - set(state)), sorted(set(state) - expected)
     if missing or unexpected:
