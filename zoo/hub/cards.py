@@ -273,7 +273,7 @@ def render_card(config: Mapping, recipe: Optional[str] = None) -> str:
                                  for key, rows in sorted(changed.items())) + ").")
     else:
         storage_note = ("Every weight is stored (the backbone had no pretrained weights to rebuild it "
-                        "from, or a folder of zoo 0.2 or earlier whose paradigm trains the whole model); "
+                        "from, or an export from before row deltas whose paradigm trains the whole model); "
                         "tagged base weights are still rebuilt and checked against their sha256 when it loads.")
     forward_line = ("probs = model(video)                                 # [1, K] class probabilities"
                     if task == "recognition" else

@@ -21,8 +21,8 @@ changed (a fine-tuned token embedding) is stored as those rows (``zoo.hub.row_de
   (every paradigm over a pretrained backbone; a paradigm that trains everything stores every
   entry but its unchanged rows);
 - ``full``: every entry is stored, because the backbone had no pretrained weights to rebuild it
-  from (random initialisation). Folders of zoo 0.2 and earlier also wrote ``full`` when a
-  paradigm trained everything; they load as before.
+  from (random initialisation). Exports before row deltas also wrote ``full`` when a paradigm
+  trained everything; they load as before.
 
 Safetensors only: nothing here unpickles.
 """
